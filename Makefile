@@ -1,0 +1,54 @@
+# Quick start: `make demo` trains and evaluates the Fashion-MNIST demo;
+# `make test` runs the test suite. Both set up .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check -q
+
+DEMO_CONFIG ?= configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py
+DEMO_WORK_DIR ?= work_dirs/demo
+FMNIST_SRC ?= /usr/share/datasets/fashion-mnist
+FMNIST_DIR ?= data/fashion-mnist
+
+.PHONY: demo test venv venv-tests data clean
+
+demo: venv data
+	rm -rf $(DEMO_WORK_DIR)
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
+		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json
+	@$(PY) -c "import json; m = json.load(open('$(DEMO_WORK_DIR)/test_metrics.json')); \
+		print(f\"Fashion-MNIST test top-1 of the final checkpoint: {m['accuracy/top1']:.2f}%\")"
+
+test: venv-tests data
+	$(PY) -m pytest tests
+
+venv: $(VENV)/.runtime-installed
+venv-tests: $(VENV)/.tests-installed
+
+$(VENV)/.runtime-installed: setup.py requirements/runtime.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -U pip
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt
+	$(PIP) -e '.[tests]'
+	touch $@
+
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist package; install it
+# when we can (root or passwordless sudo), otherwise say how.
+data: venv
+	@if [ ! -f $(FMNIST_SRC)/t10k-labels-idx1-ubyte.gz ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+		else echo "Fashion-MNIST is missing from $(FMNIST_SRC). Install it with:"; \
+			echo "    sudo apt-get install dataset-fashion-mnist"; \
+			echo "then run make again."; exit 1; fi; \
+		$$SUDO apt-get install -y dataset-fashion-mnist \
+			|| { $$SUDO apt-get update && $$SUDO apt-get install -y dataset-fashion-mnist; }; \
+	fi
+	$(PY) tools/prepare_data.py --src $(FMNIST_SRC) --dst $(FMNIST_DIR)
+
+clean:
+	rm -rf $(VENV) work_dirs

@@ -1,0 +1,47 @@
+# Fashion-MNIST (60k train / 10k test, 28x28 grey, 10 classes), read from the
+# unpacked IDX files that ``tools/prepare_data.py`` puts under ``data_root``.
+dataset_type = 'FashionMNIST'
+data_root = 'data/fashion-mnist'
+
+data_preprocessor = dict(
+    num_classes=10,
+    # Mean and std of the training images, in 0..255.
+    mean=[72.94],
+    std=[90.02],
+    to_rgb=False,
+)
+
+train_pipeline = [
+    dict(type='RandomCrop', crop_size=28, padding=2),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='PackInputs')]
+
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=0,  # in-memory arrays: workers only cost CPU here
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        test_mode=False,
+        download=False,
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+
+val_dataloader = dict(
+    batch_size=500,
+    num_workers=0,  # in-memory arrays: workers only cost CPU here
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        test_mode=True,
+        download=False,
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

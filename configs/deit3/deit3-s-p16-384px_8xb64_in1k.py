@@ -1,0 +1,22 @@
+# Fine-tunes a 224 px DeiT III checkpoint at 384 px: set ``load_from`` (or
+# ``--cfg-options load_from=...``); the position embedding is resized on load.
+_base_ = [
+    '../_base_/models/deit3/deit3-s-p16.py',
+    '../_base_/datasets/imagenet_bs64_deit3_384.py',
+    '../_base_/schedules/imagenet_bs512_adamw_finetune.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(img_size=384, drop_path_rate=0.0),
+    head=dict(
+        loss=dict(
+            _delete_=True,
+            type='LabelSmoothLoss',
+            label_smooth_val=0.1,
+            mode='original')))
+
+train_dataloader = dict(batch_size=64)
+
+# 8 GPUs x 64 images.
+auto_scale_lr = dict(base_batch_size=512)

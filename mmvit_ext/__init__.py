@@ -1,0 +1,9 @@
+"""mmvit_ext: DeiT III, DeepViT, CeiT and PiT for OpenMMLab.
+
+Importing the package registers every module in the ``mmvit_ext`` scope and
+makes mmengine's checkpoint loading safe on torch >= 2.6.
+"""
+from .version import __version__
+from . import engine, models  # noqa: F401,E402  (registers modules)
+
+__all__ = ['__version__']

@@ -1,0 +1,92 @@
+"""Shared pieces of the weight converters: unwrapping, renaming, saving."""
+import argparse
+import os
+import re
+import tempfile
+from collections import OrderedDict
+
+import torch
+
+from mmvit_ext.engine.checkpoint import load_checkpoint_file
+
+
+def unwrap_state_dict(checkpoint):
+    """The state dict inside a checkpoint: official repos save
+    ``{'model': sd}``, mmengine ``{'state_dict': sd}``, timm the bare dict."""
+    for key in ('model', 'state_dict', 'model_ema'):
+        if isinstance(checkpoint, dict) and isinstance(
+                checkpoint.get(key), dict):
+            return checkpoint[key]
+    if not isinstance(checkpoint, dict):
+        raise TypeError('a checkpoint must be a dict of tensors, got '
+                        f'{type(checkpoint).__name__}')
+    return checkpoint
+
+
+def rename_keys(state_dict, rules, source='source'):
+    """Rename every key with the first matching ``(pattern, replacement)``.
+
+    Args:
+        state_dict (dict): The source state dict.
+        rules (Sequence[tuple[str, str | None]]): Regular expressions
+            (matched with ``re.fullmatch``) and ``re.sub`` replacements. A
+            replacement of ``None`` drops the key.
+        source (str): Names the layout in errors.
+
+    Returns:
+        OrderedDict: The renamed state dict.
+
+    Raises:
+        KeyError: Some keys match no rule; all of them are named.
+    """
+    compiled = [(re.compile(p), r) for p, r in rules]
+    out, unknown = OrderedDict(), []
+    for key, value in state_dict.items():
+        for pattern, repl in compiled:
+            if pattern.fullmatch(key):
+                if repl is not None:
+                    out[pattern.sub(repl, key)] = value
+                break
+        else:
+            unknown.append(key)
+    if unknown:
+        raise KeyError(f'{len(unknown)} key(s) of the {source} state dict '
+                       f'match no conversion rule: {unknown[:10]}'
+                       f'{" ..." if len(unknown) > 10 else ""}')
+    return out
+
+
+def save_checkpoint_atomic(state_dict, dst, meta=None):
+    """Save ``{'state_dict', 'meta'}`` to ``dst`` via a temporary file in the
+    same folder, so ``dst`` is either complete or untouched."""
+    dst = os.path.abspath(dst)
+    folder = os.path.dirname(dst)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix='.pth')
+    os.close(fd)
+    try:
+        torch.save({'state_dict': state_dict, 'meta': meta or {}}, tmp)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def converter_main(convert, description, argv=None):
+    """The ``SRC DST`` command line shared by ``tools/model_converters``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help='source checkpoint (.pth)')
+    parser.add_argument('dst', help='where to write the mmvit_ext checkpoint')
+    args = parser.parse_args(argv)
+    if os.path.abspath(args.src) == os.path.abspath(args.dst):
+        parser.error('src and dst must differ')
+    checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+    try:
+        state_dict = convert(checkpoint)
+    except (KeyError, ValueError, TypeError) as e:
+        parser.exit(2, f'error: cannot convert {args.src}: {e}\n')
+    save_checkpoint_atomic(
+        state_dict, args.dst,
+        meta=dict(converted_from=os.path.basename(args.src),
+                  converter=convert.__name__))
+    print(f'Converted {len(state_dict)} tensors: {args.src} -> {args.dst}')

@@ -1,0 +1,3 @@
+from .deit3 import DeiT3
+
+__all__ = ['DeiT3']

@@ -1,0 +1,314 @@
+"""The contract shared by the plain (single-scale) token ViTs of mmvit_ext.
+
+DeiT3, DeepViT and CeiT differ in their stem and their blocks; everything
+around them (extra tokens, position embedding, ``out_type``/``out_indices``,
+freezing, layer-wise depth, checkpoint resizing) is the same and lives here.
+
+Why not subclass ``mmpretrain.models.VisionTransformer``? Its constructor
+always builds its own patch embedding, layers and a position embedding that
+covers exactly one class token, so each subclass would build and throw away a
+whole model. It also writes into ``out_indices`` (a tuple with a negative index
+raises ``TypeError``), accepts ``out_indices == num_layers``, and un-freezes
+frozen stages on ``model.train()``.
+"""
+import math
+from typing import Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.logging import MMLogger
+from mmengine.model.weight_init import trunc_normal_
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmpretrain.models.utils import build_norm_layer, resize_pos_embed
+
+
+def check_choice(name, value, allowed):
+    """Raise ``ValueError`` naming ``value`` and the ``allowed`` choices."""
+    if value not in allowed:
+        raise ValueError(f'{name} {value!r} is not one of '
+                         f'{sorted(allowed, key=str)}')
+
+
+def resolve_arch(arch, arch_zoo, essential_keys, model_name):
+    """Return the settings dict of ``arch`` (a zoo name or a dict)."""
+    if isinstance(arch, str):
+        check_choice(f'{model_name} arch', arch.lower(), set(arch_zoo))
+        return dict(arch_zoo[arch.lower()])
+    if not isinstance(arch, dict):
+        raise TypeError(f'{model_name} arch must be a str or a dict, '
+                        f'got {type(arch).__name__}')
+    missing = set(essential_keys) - set(arch)
+    if missing:
+        raise ValueError(f'{model_name} custom arch misses the keys '
+                         f'{sorted(missing)}; it needs {sorted(essential_keys)}')
+    return dict(arch)
+
+
+def normalize_indices(indices, length, name='out_indices'):
+    """Turn an int or a sequence of ints (negatives allowed) into a sorted
+    tuple of non-negative indices below ``length``."""
+    if isinstance(indices, int):
+        indices = [indices]
+    if not isinstance(indices, Sequence) or not indices:
+        raise TypeError(f'{name} must be an int or a non-empty sequence of '
+                        f'ints, got {indices!r}')
+    out = []
+    for index in indices:
+        if not -length <= index < length:
+            raise ValueError(f'{name} {index} is out of range: there are '
+                             f'{length}, so use -{length}..{length - 1}')
+        out.append(index % length)
+    if len(set(out)) != len(out):
+        raise ValueError(f'{name} {tuple(indices)} names an index twice')
+    return tuple(sorted(out))
+
+
+class VisionTransformerBase(BaseBackbone):
+    """Tokens, outputs and freezing of a plain ViT-like backbone.
+
+    Subclasses build ``self.patch_embed`` (returning ``(tokens, (H, W))``)
+    and ``self.layers`` (a ``ModuleList`` of blocks) in their constructor,
+    between ``_init_tokens`` and ``_init_outputs``.
+
+    Class attributes:
+        arch_zoo (dict): Named architectures.
+        essential_keys (set): Keys a custom ``arch`` dict must have.
+        pos_embed_with_extra_tokens (bool): Whether the position embedding
+            also covers the class/distillation tokens (ViT, DeiT, CeiT) or is
+            added to the patch tokens before they are prepended (DeiT III).
+        OUT_TYPES (set): The allowed ``out_type`` values.
+    """
+    arch_zoo = {}
+    essential_keys = {'embed_dims', 'num_layers', 'num_heads'}
+    pos_embed_with_extra_tokens = True
+    OUT_TYPES = {'raw', 'cls_token', 'featmap', 'avg_featmap'}
+
+    # ------------------------------------------------------------ building
+    def _init_tokens(self, num_patches_hw, with_cls_token, with_dist_token,
+                     out_type, interpolate_mode, drop_rate):
+        """Create the class/distillation tokens and the position embedding.
+
+        Args:
+            num_patches_hw (tuple[int, int]): The patch grid at ``img_size``.
+        """
+        name = type(self).__name__
+        check_choice(f'{name} out_type', out_type, self.OUT_TYPES)
+        if out_type == 'cls_token' and not with_cls_token:
+            raise ValueError(f"{name} out_type 'cls_token' needs "
+                             'with_cls_token=True; use raw, featmap or '
+                             'avg_featmap without a class token')
+        if with_dist_token and not with_cls_token:
+            raise ValueError(f'{name} with_dist_token=True needs '
+                             'with_cls_token=True')
+        self.out_type = out_type
+        self.with_cls_token = with_cls_token
+        self.with_dist_token = with_dist_token
+        self.num_extra_tokens = int(with_cls_token) + int(with_dist_token)
+        self.interpolate_mode = interpolate_mode
+        self.patch_resolution = tuple(num_patches_hw)
+
+        C = self.embed_dims
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, C)) \
+            if with_cls_token else None
+        self.dist_token = nn.Parameter(torch.zeros(1, 1, C)) \
+            if with_dist_token else None
+        num_pos = math.prod(self.patch_resolution) + self._num_pos_tokens
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_pos, C))
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+
+    def _init_outputs(self, out_indices, final_norm, norm_cfg, frozen_stages):
+        """Output indices, final norms and frozen stages (after layers)."""
+        self.out_indices = normalize_indices(out_indices, self.num_layers)
+        self.final_norm = final_norm
+        # ``ln1``/``ln2`` follow mmpretrain's key names, so its checkpoints
+        # load: ``ln1`` normalises the last block's tokens, ``ln2`` the
+        # averaged patch tokens of ``avg_featmap``.
+        if final_norm:
+            self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)
+        if self.out_type == 'avg_featmap':
+            self.ln2 = build_norm_layer(norm_cfg, self.embed_dims)
+        self.feature_info = [
+            dict(num_chs=self.embed_dims, reduction=self.patch_stride,
+                 module=f'layers.{i}') for i in self.out_indices
+        ]
+        if not -1 <= frozen_stages <= self.num_layers:
+            raise ValueError(f'frozen_stages {frozen_stages} is out of range '
+                             f'-1..{self.num_layers}')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
+
+    @property
+    def _num_pos_tokens(self):
+        return self.num_extra_tokens if self.pos_embed_with_extra_tokens \
+            else 0
+
+    @staticmethod
+    def drop_path_rates(drop_path_rate, num_layers):
+        """The stochastic depth decay rule: linear from 0 to the max."""
+        return np.linspace(0, drop_path_rate, num_layers).tolist()
+
+    @staticmethod
+    def expand_layer_cfgs(layer_cfgs, num_layers):
+        """One override dict per layer from a dict or a sequence."""
+        if isinstance(layer_cfgs, dict):
+            return [layer_cfgs] * num_layers
+        if len(layer_cfgs) != num_layers:
+            raise ValueError(f'layer_cfgs has {len(layer_cfgs)} entries but '
+                             f'there are {num_layers} layers')
+        return list(layer_cfgs)
+
+    def init_weights(self):
+        super().init_weights()
+        if (isinstance(self.init_cfg, dict)
+                and self.init_cfg.get('type') == 'Pretrained'):
+            return
+        trunc_normal_(self.pos_embed, std=0.02)
+        for token in (self.cls_token, self.dist_token):
+            if token is not None:
+                trunc_normal_(token, std=0.02)
+
+    # ------------------------------------------------------------- forward
+    def extra_tokens(self, batch_size):
+        """The class (and distillation) tokens, expanded to the batch."""
+        tokens = [t for t in (self.cls_token, self.dist_token) if t is not None]
+        return [t.expand(batch_size, -1, -1) for t in tokens]
+
+    def embed(self, x) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """Image (B, C, H, W) -> tokens (B, extra + h*w, C) and (h, w)."""
+        x, hw = self.patch_embed(x)
+        pos_embed = resize_pos_embed(
+            self.pos_embed,
+            self.patch_resolution,
+            hw,
+            mode=self.interpolate_mode,
+            num_extra_tokens=self._num_pos_tokens)
+        tokens = self.extra_tokens(x.shape[0])
+        if self.pos_embed_with_extra_tokens:
+            x = torch.cat(tokens + [x], dim=1) + pos_embed
+        else:
+            x = torch.cat(tokens + [x + pos_embed], dim=1)
+        return self.drop_after_pos(x), hw
+
+    def forward_layer(self, layer, x, hw):
+        """Run one block; blocks that need the patch grid override this."""
+        return layer(x)
+
+    def forward(self, x):
+        x, hw = self.embed(x)
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = self.forward_layer(layer, x, hw)
+            if i == self.num_layers - 1 and self.final_norm:
+                x = self.ln1(x)
+            if i in self.out_indices:
+                outs.append(self._format_output(x, hw))
+        return tuple(outs)
+
+    def _format_output(self, x, hw):
+        if self.out_type == 'raw':
+            return x
+        if self.out_type == 'cls_token':
+            return (x[:, 0], x[:, 1]) if self.with_dist_token else x[:, 0]
+        patch_token = x[:, self.num_extra_tokens:]
+        if self.out_type == 'featmap':
+            # (B, h*w, C) -> (B, C, h, w)
+            return patch_token.unflatten(1, hw).permute(0, 3, 1, 2)
+        return self.ln2(patch_token.mean(dim=1))  # avg_featmap
+
+    # ----------------------------------------------------- checkpoints
+    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs):
+        """Resize a checkpoint's position embedding to this model's grid."""
+        name = prefix + 'pos_embed'
+        if name not in state_dict:
+            return
+        ckpt_pos_embed = state_dict[name]
+        if ckpt_pos_embed.shape == self.pos_embed.shape:
+            return
+        num_tokens = self._num_pos_tokens
+        side = math.isqrt(ckpt_pos_embed.shape[1] - num_tokens)
+        if side * side != ckpt_pos_embed.shape[1] - num_tokens:
+            raise ValueError(
+                f'Cannot resize {name} of shape {tuple(ckpt_pos_embed.shape)}'
+                f': after {num_tokens} extra token(s) its '
+                f'{ckpt_pos_embed.shape[1] - num_tokens} patches are not a '
+                'square grid')
+        MMLogger.get_current_instance().info(
+            f'Resize {name} from {tuple(ckpt_pos_embed.shape)} to '
+            f'{tuple(self.pos_embed.shape)}.')
+        state_dict[name] = resize_pos_embed(ckpt_pos_embed, (side, side),
+                                            self.patch_resolution,
+                                            self.interpolate_mode, num_tokens)
+
+    # ----------------------------------------------------------- freezing
+    def _stem_modules(self):
+        """Modules frozen with ``frozen_stages >= 0``."""
+        return [self.patch_embed, self.drop_after_pos]
+
+    def _stem_params(self):
+        return [p for p in (self.pos_embed, self.cls_token, self.dist_token)
+                if p is not None]
+
+    def _frozen_modules(self):
+        if self.frozen_stages < 0:
+            return []
+        modules = self._stem_modules() + list(
+            self.layers[:self.frozen_stages])
+        if self.frozen_stages == self.num_layers:
+            modules += [getattr(self, n) for n in ('ln1', 'ln2')
+                        if hasattr(self, n)]
+        return modules
+
+    def _freeze_stages(self):
+        """Freeze the stem for ``frozen_stages >= 0``, then that many blocks;
+        all of them also freezes the final norms."""
+        if self.frozen_stages < 0:
+            return
+        for param in self._stem_params():
+            param.requires_grad = False
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode=True):
+        """Keep frozen modules (their dropout and norms) in eval mode."""
+        super().train(mode)
+        if mode:
+            for module in self._frozen_modules():
+                module.eval()
+        return self
+
+    # ------------------------------------------------ layer-wise lr decay
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """Get the layer-wise depth of a parameter.
+
+        Args:
+            param_name (str): The name of the parameter.
+            prefix (str): The prefix for the parameter.
+                Defaults to an empty string.
+
+        Returns:
+            Tuple[int, int]: The layer-wise depth and the number of layers.
+            The stem is depth 0, block ``i`` is ``i + 1`` and everything after
+            the blocks (final norms, the head) is ``num_layers + 1``.
+        """
+        num_layers = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name in ('cls_token', 'dist_token', 'pos_embed') or \
+                name.startswith('patch_embed'):
+            return 0, num_layers
+        if name.startswith('layers.'):
+            return int(name.split('.')[1]) + 1, num_layers
+        return num_layers - 1, num_layers
+
+
+def to_hw(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    """``224`` -> ``(224, 224)``; ``(224, 320)`` stays."""
+    if isinstance(size, int):
+        return size, size
+    h, w = size
+    return int(h), int(w)

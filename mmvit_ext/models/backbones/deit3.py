@@ -1,0 +1,183 @@
+from mmcv.cnn.bricks.transformer import PatchEmbed
+from mmengine.model import ModuleList
+from mmpretrain.models.backbones.vision_transformer import \
+    TransformerEncoderLayer
+
+from mmvit_ext.registry import MODELS
+from .base_vit import VisionTransformerBase, resolve_arch, to_hw
+
+
+@MODELS.register_module()
+class DeiT3(VisionTransformerBase):
+    """DeiT III backbone.
+
+    A PyTorch implementation of `DeiT III: Revenge of the ViT
+    <https://arxiv.org/abs/2204.07118>`_, weight-compatible with the official
+    ``models_v2`` checkpoints and timm's ``deit3_*`` models through
+    :func:`mmvit_ext.converters.convert_deit3`.
+
+    The differences between DeiT3 and ``VisionTransformer``:
+
+    1. LayerScale on both residual branches of every block.
+    2. The position embedding covers the patch tokens only; the class token
+       is prepended after it is added.
+
+    The differences between this DeiT3 and mmpretrain's ``DeiT3``:
+
+    1. Each block normalises its FFN input with ``ln2`` (mmpretrain's reuses
+       ``ln1``, so official weights give wrong logits there).
+    2. ``out_type='avg_featmap'``, ``frozen_stages`` and ``with_dist_token``
+       work, and negative ``out_indices`` may be given as a tuple.
+
+    Blocks are mmpretrain's ``TransformerEncoderLayer``; key names therefore
+    match mmpretrain's DeiT3 checkpoints too.
+
+    Args:
+        arch (str | dict): ``'s'``, ``'m'``, ``'b'``, ``'l'``, ``'h'`` (or
+            their long names), or a dict with the keys ``embed_dims``,
+            ``num_layers``, ``num_heads`` and ``feedforward_channels``.
+            Defaults to ``'base'``.
+        img_size (int | tuple): The input size the position embedding is
+            built for. Other sizes work; the embedding is interpolated at run
+            time. Defaults to 224.
+        patch_size (int | tuple): The patch size. Defaults to 16.
+        in_channels (int): Input channels. Defaults to 3.
+        out_indices (int | Sequence[int]): Blocks whose output is returned,
+            negatives count from the end. Defaults to -1.
+        drop_rate (float): Dropout after the position embedding, in the FFN
+            and after the attention projection. Defaults to 0.
+        attn_drop_rate (float): Dropout on the attention weights.
+            Defaults to 0.
+        drop_path_rate (float): Maximum stochastic depth rate, reached
+            linearly at the last block. Defaults to 0.
+        qkv_bias (bool): Bias on the qkv projection. Defaults to True.
+        norm_cfg (dict): Norm layer config. Defaults to
+            ``dict(type='LN', eps=1e-6)``.
+        final_norm (bool): Normalise the last block's tokens.
+            Defaults to True.
+        out_type (str): ``'raw'`` (B, L, C), ``'cls_token'`` (B, C) or a
+            ``(cls, dist)`` pair with ``with_dist_token``, ``'featmap'``
+            (B, C, H, W) or ``'avg_featmap'`` (B, C). Defaults to
+            ``'cls_token'``.
+        with_cls_token (bool): Prepend a class token. Defaults to True.
+        with_dist_token (bool): Also prepend a distillation token, as in
+            DeiT. Defaults to False.
+        frozen_stages (int): -1 freezes nothing, 0 the patch embedding and
+            tokens, ``k`` also the first ``k`` blocks, ``num_layers`` also the
+            final norms. Defaults to -1.
+        use_layer_scale (bool): Use LayerScale. Defaults to True.
+        layer_scale_init_value (float): LayerScale's initial value; the
+            official code uses 1e-4, timm 1e-6. Defaults to 1e-4.
+        interpolate_mode (str): How the position embedding is resized.
+            Defaults to ``'bicubic'``.
+        patch_cfg (dict): Overrides for mmcv's ``PatchEmbed``.
+            Defaults to ``dict()``.
+        layer_cfgs (dict | Sequence[dict]): Overrides for each block.
+            Defaults to ``dict()``.
+        init_cfg (dict, optional): Initialization config. Defaults to None.
+    """
+    arch_zoo = {
+        **dict.fromkeys(['s', 'small'], {
+            'embed_dims': 384,
+            'num_layers': 12,
+            'num_heads': 6,
+            'feedforward_channels': 1536,
+        }),
+        **dict.fromkeys(['m', 'medium'], {
+            'embed_dims': 512,
+            'num_layers': 12,
+            'num_heads': 8,
+            'feedforward_channels': 2048,
+        }),
+        **dict.fromkeys(['b', 'base'], {
+            'embed_dims': 768,
+            'num_layers': 12,
+            'num_heads': 12,
+            'feedforward_channels': 3072,
+        }),
+        **dict.fromkeys(['l', 'large'], {
+            'embed_dims': 1024,
+            'num_layers': 24,
+            'num_heads': 16,
+            'feedforward_channels': 4096,
+        }),
+        **dict.fromkeys(['h', 'huge'], {
+            'embed_dims': 1280,
+            'num_layers': 32,
+            'num_heads': 16,
+            'feedforward_channels': 5120,
+        }),
+    }
+    essential_keys = {
+        'embed_dims', 'num_layers', 'num_heads', 'feedforward_channels'
+    }
+    pos_embed_with_extra_tokens = False
+
+    def __init__(self,
+                 arch='base',
+                 img_size=224,
+                 patch_size=16,
+                 in_channels=3,
+                 out_indices=-1,
+                 drop_rate=0.,
+                 attn_drop_rate=0.,
+                 drop_path_rate=0.,
+                 qkv_bias=True,
+                 norm_cfg=dict(type='LN', eps=1e-6),
+                 final_norm=True,
+                 out_type='cls_token',
+                 with_cls_token=True,
+                 with_dist_token=False,
+                 frozen_stages=-1,
+                 use_layer_scale=True,
+                 layer_scale_init_value=1e-4,
+                 interpolate_mode='bicubic',
+                 patch_cfg=dict(),
+                 layer_cfgs=dict(),
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        self.arch_settings = resolve_arch(arch, self.arch_zoo,
+                                          self.essential_keys, 'DeiT3')
+        self.embed_dims = self.arch_settings['embed_dims']
+        self.num_layers = self.arch_settings['num_layers']
+        self.img_size = to_hw(img_size)
+
+        _patch_cfg = dict(
+            in_channels=in_channels,
+            input_size=self.img_size,
+            embed_dims=self.embed_dims,
+            conv_type='Conv2d',
+            kernel_size=patch_size,
+            stride=patch_size)
+        _patch_cfg.update(patch_cfg)
+        self.patch_embed = PatchEmbed(**_patch_cfg)
+        self.patch_stride = to_hw(_patch_cfg['stride'])[0]
+        self._init_tokens(self.patch_embed.init_out_size, with_cls_token,
+                          with_dist_token, out_type, interpolate_mode,
+                          drop_rate)
+
+        if not use_layer_scale:
+            layer_scale_init_value = 0.
+        elif layer_scale_init_value <= 0:
+            raise ValueError('layer_scale_init_value must be > 0 with '
+                             f'use_layer_scale=True, got '
+                             f'{layer_scale_init_value}')
+        dpr = self.drop_path_rates(drop_path_rate, self.num_layers)
+        layer_cfgs = self.expand_layer_cfgs(layer_cfgs, self.num_layers)
+        self.layers = ModuleList()
+        for i in range(self.num_layers):
+            _layer_cfg = dict(
+                embed_dims=self.embed_dims,
+                num_heads=self.arch_settings['num_heads'],
+                feedforward_channels=self.arch_settings[
+                    'feedforward_channels'],
+                layer_scale_init_value=layer_scale_init_value,
+                drop_rate=drop_rate,
+                attn_drop_rate=attn_drop_rate,
+                drop_path_rate=dpr[i],
+                qkv_bias=qkv_bias,
+                norm_cfg=norm_cfg)
+            _layer_cfg.update(layer_cfgs[i])
+            self.layers.append(TransformerEncoderLayer(**_layer_cfg))
+
+        self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+
+def read_requirements(name):
+    """Requirement lines of ``requirements/<name>.txt`` without comments."""
+    lines = (HERE / 'requirements' / f'{name}.txt').read_text().splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith('#')]
+
+
+version = {}
+exec((HERE / 'mmvit_ext' / 'version.py').read_text(), version)
+
+setup(
+    name='mmvit_ext',
+    version=version['__version__'],
+    description='DeiT III, DeepViT, CeiT and PiT for the OpenMMLab ecosystem',
+    long_description=(HERE / 'README.md').read_text(encoding='utf-8'),
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    python_requires='>=3.9',
+    packages=find_packages(include=['mmvit_ext', 'mmvit_ext.*']),
+    install_requires=read_requirements('runtime'),
+    extras_require={'tests': read_requirements('tests')},
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'Topic :: Scientific/Engineering :: Artificial Intelligence',
+    ],
+)
