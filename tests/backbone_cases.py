@@ -1,10 +1,22 @@
 """Small configurations of every registered backbone for the generic suite.
 
-Each case is a config dict for ``mmvit_ext.registry.MODELS`` plus the input
-size it is built for. Add a backbone here and the whole capability suite in
-``test_backbones.py`` runs on it.
+Each case is a config for ``mmvit_ext.registry.MODELS``, the input size it
+is built for, and the attribute that holds what ``out_indices`` and
+``frozen_stages`` count (blocks for plain ViTs, stages for PiT). Add a
+backbone here and the whole capability suite in ``test_backbones.py`` runs
+on it.
 """
+from dataclasses import dataclass
+
 import pytest
+
+
+@dataclass
+class Case:
+    cfg: dict
+    img_size: int
+    stages: str = 'layers'
+
 
 TINY_DEIT3 = dict(
     type='DeiT3',
@@ -13,17 +25,21 @@ TINY_DEIT3 = dict(
     img_size=32,
     patch_size=8)
 
-# id -> (config, img_size)
+TINY_PIT = dict(
+    type='PiT',
+    arch=dict(
+        embed_dims=(16, 32, 64), depths=(1, 2, 1), num_heads=(2, 2, 4),
+        patch_size=8, stride=4),
+    img_size=48)
+
 CASES = {
-    'deit3': (TINY_DEIT3, 32),
-    'deit3-dist': (dict(TINY_DEIT3, with_dist_token=True), 32),
-    'deit3-no-ls': (dict(TINY_DEIT3, use_layer_scale=False), 32),
+    'deit3': Case(TINY_DEIT3, 32),
+    'deit3-dist': Case(dict(TINY_DEIT3, with_dist_token=True), 32),
+    'deit3-no-ls': Case(dict(TINY_DEIT3, use_layer_scale=False), 32),
+    'pit': Case(TINY_PIT, 48, 'stages'),
+    'pit-dist': Case(dict(TINY_PIT, with_dist_token=True), 48, 'stages'),
 }
 
-# Cases with a plain (single-scale) token layout: blocks, patch stride, an
-# optional cls/dist token.
-TOKEN_CASES = list(CASES)
 
-
-def params(ids):
-    return [pytest.param(CASES[i], id=i) for i in ids]
+def params(ids=None):
+    return [pytest.param(CASES[i], id=i) for i in (ids or CASES)]

@@ -5,18 +5,28 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint, save_checkpoint
 
-from backbone_cases import TOKEN_CASES, params
+from backbone_cases import params
 from mmvit_ext.registry import MODELS
 
 
 def build(case, **overrides):
-    cfg, img_size = case
-    cfg = copy.deepcopy(cfg)
+    cfg = copy.deepcopy(case.cfg)
     cfg.update(overrides)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     model.init_weights()
-    return model.eval(), img_size
+    return model.eval(), case.img_size
+
+
+def num_stages(model, case):
+    """How many entries ``out_indices`` and ``frozen_stages`` count."""
+    return len(getattr(model, case.stages))
+
+
+def avg_norm(model, index):
+    """The norm applied to the averaged patch tokens of output ``index``."""
+    return model.avg_norms[str(index)] if hasattr(model, 'avg_norms') \
+        else model.ln2
 
 
 def image(img_size, batch=2, channels=3, seed=1):
@@ -35,7 +45,7 @@ def randomize_(model, seed=0):
     return model
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_out_types_agree(case):
     """cls_token, featmap and avg_featmap are views of the raw tokens."""
     outs = {}
@@ -46,12 +56,13 @@ def test_out_types_agree(case):
             outs[out_type] = model(image(size))
         assert len(outs[out_type]) == 2
     num_extra = model.num_extra_tokens
-    stride = model.patch_stride
-    grid = (size // stride, size // stride)
-    for i in range(2):
+    for i, index in enumerate(model.out_indices):
+        featmap = outs['featmap'][i]
+        B, C, h, w = featmap.shape
+        assert (B, C) == (2, model.feature_info[i]['num_chs'])
+        assert abs(h - size / model.feature_info[i]['reduction']) < 1.5
         raw = outs['raw'][i]
-        assert raw.shape == (2, num_extra + grid[0] * grid[1],
-                             model.embed_dims)
+        assert raw.shape == (2, num_extra + h * w, C)
         cls = outs['cls_token'][i]
         if model.with_dist_token:
             torch.testing.assert_close(cls[0], raw[:, 0])
@@ -59,19 +70,17 @@ def test_out_types_agree(case):
         else:
             torch.testing.assert_close(cls, raw[:, 0])
         patches = raw[:, num_extra:]
-        featmap = outs['featmap'][i]
-        assert featmap.shape == (2, model.embed_dims, *grid)
         torch.testing.assert_close(featmap.flatten(2).transpose(1, 2),
                                    patches)
         torch.testing.assert_close(outs['avg_featmap'][i],
-                                   model.ln2(patches.mean(1)))
+                                   avg_norm(model, index)(patches.mean(1)))
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_out_indices(case):
     model, size = build(case, out_type='raw', out_indices=(-1, 0, 1))
     randomize_(model)
-    assert model.out_indices == (0, 1, model.num_layers - 1)
+    assert model.out_indices == (0, 1, num_stages(model, case) - 1)
     x = image(size)
     with torch.no_grad():
         outs = model(x)
@@ -79,35 +88,39 @@ def test_out_indices(case):
         for index, out in zip(model.out_indices, outs):
             model.out_indices = (index, )
             torch.testing.assert_close(model(x)[0], out)
-    # Intermediate blocks are not normalised by the final norm.
-    assert not torch.allclose(outs[0], outs[1])
+    # Each output is its own: no index returns another one's tensor.
+    assert outs[0].shape != outs[1].shape or \
+        not torch.allclose(outs[0], outs[1])
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 @pytest.mark.parametrize('bad', [99, -99, (0, 0)])
 def test_bad_out_indices(case, bad):
     with pytest.raises(ValueError, match='out_indices'):
         build(case, out_indices=bad)
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_bad_out_type_names_choices(case):
     with pytest.raises(ValueError, match=r"'cls'.*avg_featmap"):
         build(case, out_type='cls')
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_cls_token_needs_a_class_token(case):
+    if 'with_cls_token' not in case.cfg and case.stages == 'stages':
+        pytest.skip('this backbone always has a class token')
     with pytest.raises(ValueError, match='with_cls_token'):
         build(case, with_cls_token=False, with_dist_token=False,
               out_type='cls_token')
     model, size = build(case, with_cls_token=False, with_dist_token=False,
                         out_type='featmap')
     assert model.num_extra_tokens == 0 and model.cls_token is None
-    assert model(image(size))[0].shape[-1] == size // model.patch_stride
+    assert model(image(size))[0].shape[-1] == \
+        size // model.feature_info[0]['reduction']
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_gradient_reaches_every_parameter(case):
     model, size = build(case, out_type='avg_featmap', drop_path_rate=0.1)
     model.train()
@@ -119,42 +132,49 @@ def test_gradient_reaches_every_parameter(case):
         assert p.grad.abs().sum() > 0, f'zero gradient at {name}'
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_frozen_stages(case):
     model, size = build(case, frozen_stages=1, out_type='raw')
     model.train()
-    frozen = {'pos_embed', 'cls_token', 'dist_token'}
+    stem = {'pos_embed', 'cls_token', 'dist_token'}
+    first = f'{case.stages}.0.'
     for name, p in model.named_parameters():
-        expect_frozen = (name in frozen or name.startswith('patch_embed')
-                         or name.startswith('layers.0.'))
+        expect_frozen = (name in stem or name.startswith('patch_embed')
+                         or name.startswith(first))
         assert p.requires_grad != expect_frozen, name
     # train() keeps the frozen modules in eval mode.
+    stages = getattr(model, case.stages)
     assert not model.patch_embed.training
-    assert not model.layers[0].training and model.layers[1].training
+    assert not stages[0].training and stages[1].training
     model(image(size))[0].sum().backward()
     assert all(p.grad is None for p in model.parameters()
                if not p.requires_grad)
 
     model, _ = build(case, frozen_stages=-1)
     assert all(p.requires_grad for p in model.parameters())
-    model, _ = build(case, frozen_stages=model.num_layers)
+    n = num_stages(model, case)
+    model, _ = build(case, frozen_stages=n)
     model.train()
     assert not any(p.requires_grad for p in model.parameters())
     with pytest.raises(ValueError, match='frozen_stages'):
-        build(case, frozen_stages=model.num_layers + 1)
+        build(case, frozen_stages=n + 1)
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_dynamic_non_square_input(case):
     model, size = build(case, out_type='featmap')
-    stride = model.patch_stride
+    stride = model.feature_info[0]['reduction']
     h, w = size + 2 * stride, size - stride
     out = model(image((h, w)))[0]
-    assert out.shape == (2, model.embed_dims, h // stride, w // stride)
+    ref = model(image(size))[0]
+    assert out.shape[:2] == ref.shape[:2]
+    # Two more patches of height, one fewer of width than the built size.
+    assert (out.shape[2] - ref.shape[2], out.shape[3] - ref.shape[3]) == \
+        (2, -1)
     assert torch.isfinite(out).all()
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_save_load_at_another_img_size(case, tmp_path):
     """A checkpoint for img_size loads into a model built for a larger size,
     resized on load; both models then agree on the larger input."""
@@ -163,7 +183,7 @@ def test_save_load_at_another_img_size(case, tmp_path):
     ckpt = tmp_path / 'backbone.pth'
     save_checkpoint({'state_dict': src.state_dict()}, str(ckpt))
 
-    big = size + 2 * src.patch_stride
+    big = size + 4 * src.feature_info[0]['reduction']
     dst, _ = build(case, out_type='raw', img_size=big)
     assert dst.pos_embed.shape != src.pos_embed.shape
     load_checkpoint(dst, str(ckpt), strict=True)
@@ -172,25 +192,29 @@ def test_save_load_at_another_img_size(case, tmp_path):
         torch.testing.assert_close(dst(x)[0], src(x)[0])
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_layer_depth(case):
     model, _ = build(case)
-    n = model.num_layers
+    depths = {
+        model.get_layer_depth(name, 'backbone.')[0]
+        for name, _ in model.named_parameters(prefix='backbone')
+    }
+    n = model.num_layers  # blocks, over all stages
+    assert depths == set(range(n + 2))
     assert model.get_layer_depth('backbone.pos_embed', 'backbone.') == \
         (0, n + 2)
-    assert model.get_layer_depth('backbone.patch_embed.projection.weight',
-                                 'backbone.')[0] == 0
-    assert model.get_layer_depth('backbone.layers.1.attn.qkv.weight',
-                                 'backbone.')[0] == 2
-    assert model.get_layer_depth('backbone.ln1.weight',
-                                 'backbone.')[0] == n + 1
     assert model.get_layer_depth('head.fc.weight', 'backbone.')[0] == n + 1
+    block = f'backbone.{case.stages}.0.' + \
+        ('blocks.0.' if case.stages == 'stages' else '')
+    assert model.get_layer_depth(block + 'attn.qkv.weight',
+                                 'backbone.')[0] == 1
 
 
-@pytest.mark.parametrize('case', params(TOKEN_CASES))
+@pytest.mark.parametrize('case', params())
 def test_feature_info(case):
     model, _ = build(case, out_indices=(0, -1))
-    assert [f['num_chs'] for f in model.feature_info] == \
-        [model.embed_dims] * 2
+    n = num_stages(model, case)
     assert [f['module'] for f in model.feature_info] == \
-        ['layers.0', f'layers.{model.num_layers - 1}']
+        [f'{case.stages}.0', f'{case.stages}.{n - 1}']
+    strides = [f['reduction'] for f in model.feature_info]
+    assert strides == sorted(strides)

@@ -1,8 +1,9 @@
 """Pure functions: official/timm checkpoint -> mmvit_ext state dict."""
 from .deit3 import convert_deit3
+from .pit import convert_pit
 from .utils import rename_keys, save_checkpoint_atomic, unwrap_state_dict
 
 __all__ = [
-    'convert_deit3', 'rename_keys', 'save_checkpoint_atomic',
+    'convert_deit3', 'convert_pit', 'rename_keys', 'save_checkpoint_atomic',
     'unwrap_state_dict'
 ]

@@ -28,8 +28,9 @@ def rename_keys(state_dict, rules, source='source'):
 
     Args:
         state_dict (dict): The source state dict.
-        rules (Sequence[tuple[str, str | None]]): Regular expressions
-            (matched with ``re.fullmatch``) and ``re.sub`` replacements. A
+        rules (Sequence[tuple[str, str | Callable | None]]): Regular
+            expressions (matched with ``re.fullmatch``) and ``re.sub``
+            replacements (a template or a function of the match). A
             replacement of ``None`` drops the key.
         source (str): Names the layout in errors.
 

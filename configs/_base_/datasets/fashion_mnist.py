@@ -11,8 +11,9 @@ data_preprocessor = dict(
     to_rgb=False,
 )
 
+# Only horizontal flips: in short CPU schedules, random crops cost more
+# accuracy than they win back.
 train_pipeline = [
-    dict(type='RandomCrop', crop_size=28, padding=2),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]

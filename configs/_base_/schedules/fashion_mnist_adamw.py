@@ -1,5 +1,5 @@
 # AdamW with a one-epoch linear warm-up and a cosine decay, by epoch.
-max_epochs = 10
+max_epochs = 13
 
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05,

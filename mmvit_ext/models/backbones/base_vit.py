@@ -64,7 +64,40 @@ def normalize_indices(indices, length, name='out_indices'):
     return tuple(sorted(out))
 
 
-class VisionTransformerBase(BaseBackbone):
+class FrozenStagesMixin:
+    """``frozen_stages`` for a backbone that lists what it freezes.
+
+    ``_stem_params()`` gives the bare parameters of the stem (position
+    embedding, tokens) and ``_frozen_modules()`` the modules frozen for the
+    current ``frozen_stages`` (empty for -1).
+    """
+
+    def _stem_params(self):
+        """The position embedding and the tokens."""
+        return [p for p in (self.pos_embed, self.cls_token, self.dist_token)
+                if p is not None]
+
+    def _freeze_stages(self):
+        """Stop gradients and set eval mode for everything frozen."""
+        if self.frozen_stages < 0:
+            return
+        for param in self._stem_params():
+            param.requires_grad = False
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode=True):
+        """Keep frozen modules (their dropout and norms) in eval mode."""
+        super().train(mode)
+        if mode:
+            for module in self._frozen_modules():
+                module.eval()
+        return self
+
+
+class VisionTransformerBase(FrozenStagesMixin, BaseBackbone):
     """Tokens, outputs and freezing of a plain ViT-like backbone.
 
     Subclasses build ``self.patch_embed`` (returning ``(tokens, (H, W))``)
@@ -242,43 +275,15 @@ class VisionTransformerBase(BaseBackbone):
                                             self.interpolate_mode, num_tokens)
 
     # ----------------------------------------------------------- freezing
-    def _stem_modules(self):
-        """Modules frozen with ``frozen_stages >= 0``."""
-        return [self.patch_embed, self.drop_after_pos]
-
-    def _stem_params(self):
-        return [p for p in (self.pos_embed, self.cls_token, self.dist_token)
-                if p is not None]
-
     def _frozen_modules(self):
         if self.frozen_stages < 0:
             return []
-        modules = self._stem_modules() + list(
-            self.layers[:self.frozen_stages])
+        modules = [self.patch_embed, self.drop_after_pos]
+        modules += list(self.layers[:self.frozen_stages])
         if self.frozen_stages == self.num_layers:
             modules += [getattr(self, n) for n in ('ln1', 'ln2')
                         if hasattr(self, n)]
         return modules
-
-    def _freeze_stages(self):
-        """Freeze the stem for ``frozen_stages >= 0``, then that many blocks;
-        all of them also freezes the final norms."""
-        if self.frozen_stages < 0:
-            return
-        for param in self._stem_params():
-            param.requires_grad = False
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode=True):
-        """Keep frozen modules (their dropout and norms) in eval mode."""
-        super().train(mode)
-        if mode:
-            for module in self._frozen_modules():
-                module.eval()
-        return self
 
     # ------------------------------------------------ layer-wise lr decay
     def get_layer_depth(self, param_name: str, prefix: str = ''):

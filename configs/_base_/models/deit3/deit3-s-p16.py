@@ -2,7 +2,7 @@
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='DeiT3',
+        type='mmvit_ext.DeiT3',
         arch='small',
         img_size=224,
         patch_size=16,

@@ -2,7 +2,7 @@
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='DeiT3',
+        type='mmvit_ext.DeiT3',
         arch=dict(
             embed_dims=64,
             num_layers=4,
@@ -11,6 +11,9 @@ model = dict(
         img_size=28,
         patch_size=7,
         in_channels=1,
+        # CaiT's LayerScale init for shallow networks (<= 18 blocks); the
+        # default 1e-4 is meant for 12+ blocks and slows short schedules.
+        layer_scale_init_value=0.1,
         drop_path_rate=0.05),
     neck=None,
     head=dict(

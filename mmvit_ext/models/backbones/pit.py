@@ -1,0 +1,352 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule, ModuleList
+from mmengine.model.weight_init import trunc_normal_
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmpretrain.models.backbones.vision_transformer import \
+    TransformerEncoderLayer
+from mmpretrain.models.utils import build_norm_layer
+
+from mmvit_ext.registry import MODELS
+from .base_vit import (FrozenStagesMixin, VisionTransformerBase,
+                       check_choice, normalize_indices, resolve_arch, to_hw)
+
+
+class PiTPooling(BaseModule):
+    """Pooling between PiT stages.
+
+    Patch tokens: a depthwise-grouped ``(stride+1)x(stride+1)`` conv with
+    stride ``stride`` that multiplies the channels. Class tokens: a Linear.
+    """
+
+    def __init__(self, in_channels, out_channels, stride=2, init_cfg=None):
+        super().__init__(init_cfg)
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size=stride + 1,
+            stride=stride,
+            padding=stride // 2,
+            groups=in_channels)
+        self.fc = nn.Linear(in_channels, out_channels)
+
+    def forward(self, x, tokens):
+        # x: (B, C, H, W) -> (B, C', H/s, W/s); tokens: (B, T, C) -> (B, T, C')
+        return self.conv(x), self.fc(tokens)
+
+
+class PiTStage(BaseModule):
+    """An optional pooling, then transformer blocks over [tokens; patches]."""
+
+    def __init__(self, blocks, pool=None, init_cfg=None):
+        super().__init__(init_cfg)
+        self.pool = pool
+        self.blocks = blocks
+
+    def forward(self, x, tokens):
+        if self.pool is not None:
+            x, tokens = self.pool(x, tokens)
+        B, C, H, W = x.shape
+        num_tokens = tokens.shape[1]
+        seq = torch.cat([tokens, x.flatten(2).transpose(1, 2)], dim=1)
+        for block in self.blocks:
+            seq = block(seq)
+        tokens, patches = seq[:, :num_tokens], seq[:, num_tokens:]
+        return patches.transpose(1, 2).reshape(B, C, H, W), tokens
+
+
+@MODELS.register_module()
+class PiT(FrozenStagesMixin, BaseBackbone):
+    """Pooling-based Vision Transformer.
+
+    A PyTorch implementation of `Rethinking Spatial Dimensions of Vision
+    Transformers <https://arxiv.org/abs/2103.16302>`_, weight-compatible with
+    naver-ai/pit and timm's ``pit_*`` models through
+    :func:`mmvit_ext.converters.convert_pit`.
+
+    A conv stem (kernel ``patch_size``, stride ``stride``) makes a grid of
+    patch tokens; three stages of transformer blocks follow, and between them
+    a pooling layer halves the grid and doubles the channels. The stages
+    therefore form a real pyramid: for the default stem (stride 8) the
+    strides are 8, 16 and 32.
+
+    The differences between this PiT and timm's:
+
+    1. Any input size (H, W >= ``patch_size``), square or not: the 4-D
+       position embedding is interpolated at run time, and a checkpoint made
+       for another ``img_size`` is resized on load.
+    2. ``out_indices`` selects stages, and ``out_type`` gives per-stage
+       ``featmap`` pyramids for dense prediction.
+
+    Args:
+        arch (str | dict): ``'ti'``, ``'xs'``, ``'s'``, ``'b'`` (or their long
+            names), or a dict with ``embed_dims`` (or ``base_dims``, the
+            per-head width), ``depths`` and ``num_heads``, each one value per
+            stage, and optionally ``patch_size``, ``stride`` and
+            ``mlp_ratio``. Defaults to ``'s'``.
+        img_size (int | tuple): The size the position embedding is built
+            for. Defaults to 224.
+        in_channels (int): Input channels. Defaults to 3.
+        out_indices (int | Sequence[int]): Stages to output (0, 1, 2),
+            negatives allowed. Defaults to -1.
+        out_type (str): ``'raw'`` (B, L, C) with the tokens first,
+            ``'cls_token'`` (B, C) or a ``(cls, dist)`` pair,
+            ``'featmap'`` (B, C, H, W) or ``'avg_featmap'`` (B, C).
+            Defaults to ``'cls_token'``.
+        with_dist_token (bool): Add a distillation token, as the
+            ``pit_*_distilled`` models. ``distilled`` is an alias.
+            Defaults to False.
+        drop_rate (float): Dropout after the position embedding and in the
+            blocks. Defaults to 0.
+        attn_drop_rate (float): Attention dropout. Defaults to 0.
+        drop_path_rate (float): Maximum stochastic depth, reached linearly at
+            the last block. Defaults to 0.
+        norm_cfg (dict): Norm config of the blocks and the final norm.
+            Defaults to ``dict(type='LN', eps=1e-6)``.
+        act_cfg (dict): FFN activation. Defaults to ``dict(type='GELU')``.
+        final_norm (bool): Normalise the last stage's tokens.
+            Defaults to True.
+        frozen_stages (int): -1 freezes nothing, 0 the stem and tokens, ``k``
+            also the first ``k`` stages. Defaults to -1.
+        interpolate_mode (str): How the position embedding is resized.
+            Defaults to ``'bicubic'``.
+        init_cfg (dict, optional): Initialization config. Defaults to None.
+    """
+    arch_zoo = {
+        **dict.fromkeys(['ti', 'tiny'], {
+            'embed_dims': (64, 128, 256),
+            'depths': (2, 6, 4),
+            'num_heads': (2, 4, 8),
+        }),
+        **dict.fromkeys(['xs', 'xsmall'], {
+            'embed_dims': (96, 192, 384),
+            'depths': (2, 6, 4),
+            'num_heads': (2, 4, 8),
+        }),
+        **dict.fromkeys(['s', 'small'], {
+            'embed_dims': (144, 288, 576),
+            'depths': (2, 6, 4),
+            'num_heads': (3, 6, 12),
+        }),
+        **dict.fromkeys(['b', 'base'], {
+            'embed_dims': (256, 512, 1024),
+            'depths': (3, 6, 4),
+            'num_heads': (4, 8, 16),
+            'patch_size': 14,
+            'stride': 7,
+        }),
+    }
+    essential_keys = {'depths', 'num_heads'}
+    OUT_TYPES = VisionTransformerBase.OUT_TYPES
+
+    def __init__(self,
+                 arch='s',
+                 img_size=224,
+                 in_channels=3,
+                 out_indices=-1,
+                 out_type='cls_token',
+                 with_dist_token=False,
+                 distilled=None,
+                 drop_rate=0.,
+                 attn_drop_rate=0.,
+                 drop_path_rate=0.,
+                 norm_cfg=dict(type='LN', eps=1e-6),
+                 act_cfg=dict(type='GELU'),
+                 final_norm=True,
+                 frozen_stages=-1,
+                 interpolate_mode='bicubic',
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        arch = resolve_arch(arch, self.arch_zoo, self.essential_keys, 'PiT')
+        num_heads = tuple(arch['num_heads'])
+        if 'embed_dims' in arch:
+            embed_dims = tuple(arch['embed_dims'])
+        elif 'base_dims' in arch:
+            embed_dims = tuple(b * h for b, h in zip(arch['base_dims'],
+                                                     num_heads))
+        else:
+            raise ValueError('PiT custom arch needs embed_dims or base_dims')
+        depths = tuple(arch['depths'])
+        if not len(embed_dims) == len(depths) == len(num_heads):
+            raise ValueError(
+                'PiT arch needs one value per stage in embed_dims, depths and '
+                f'num_heads, got {embed_dims}, {depths} and {num_heads}')
+        for dims, heads in zip(embed_dims, num_heads):
+            if dims % heads:
+                raise ValueError(f'PiT embed_dims {dims} is not divisible by '
+                                 f'num_heads {heads}')
+        self.embed_dims, self.depths, self.num_heads = \
+            embed_dims, depths, num_heads
+        self.num_stages = len(depths)
+        self.patch_size = arch.get('patch_size', 16)
+        self.stride = arch.get('stride', 8)
+        mlp_ratio = arch.get('mlp_ratio', 4)
+
+        check_choice('PiT out_type', out_type, self.OUT_TYPES)
+        if distilled is not None:
+            with_dist_token = distilled
+        self.out_type = out_type
+        self.with_dist_token = with_dist_token
+        self.num_extra_tokens = 1 + int(with_dist_token)
+        self.interpolate_mode = interpolate_mode
+        self.img_size = to_hw(img_size)
+
+        # Stem and position embedding (1, C, H, W) at ``img_size``.
+        self.patch_embed = nn.Conv2d(
+            in_channels,
+            embed_dims[0],
+            kernel_size=self.patch_size,
+            stride=self.stride)
+        self.patch_resolution = tuple(
+            (s - self.patch_size) // self.stride + 1 for s in self.img_size)
+        if min(self.patch_resolution) < 1:
+            raise ValueError(f'PiT img_size {img_size} is smaller than the '
+                             f'patch size {self.patch_size}')
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, embed_dims[0], *self.patch_resolution))
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims[0]))
+        self.dist_token = nn.Parameter(torch.zeros(1, 1, embed_dims[0])) \
+            if with_dist_token else None
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+
+        dpr = VisionTransformerBase.drop_path_rates(drop_path_rate,
+                                                    sum(depths))
+        self.stages = ModuleList()
+        for i, (dims, depth, heads) in enumerate(
+                zip(embed_dims, depths, num_heads)):
+            pool = PiTPooling(embed_dims[i - 1], dims) if i > 0 else None
+            blocks = ModuleList([
+                TransformerEncoderLayer(
+                    embed_dims=dims,
+                    num_heads=heads,
+                    feedforward_channels=int(dims * mlp_ratio),
+                    drop_rate=drop_rate,
+                    attn_drop_rate=attn_drop_rate,
+                    drop_path_rate=dpr[sum(depths[:i]) + j],
+                    qkv_bias=True,
+                    act_cfg=act_cfg,
+                    norm_cfg=norm_cfg) for j in range(depth)
+            ])
+            self.stages.append(PiTStage(blocks, pool))
+
+        self.out_indices = normalize_indices(out_indices, self.num_stages)
+        self.final_norm = final_norm
+        if final_norm:
+            self.ln1 = build_norm_layer(norm_cfg, embed_dims[-1])
+        if out_type == 'avg_featmap':
+            self.avg_norms = nn.ModuleDict({
+                str(i): build_norm_layer(norm_cfg, embed_dims[i])
+                for i in self.out_indices
+            })
+        #: Channels and stride of every stage, for necks.
+        self.out_channels = list(embed_dims)
+        self.out_strides = [self.stride * 2**i for i in range(self.num_stages)]
+        self.feature_info = [
+            dict(num_chs=embed_dims[i], reduction=self.out_strides[i],
+                 module=f'stages.{i}') for i in self.out_indices
+        ]
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'frozen_stages {frozen_stages} is out of range '
+                             f'-1..{self.num_stages}')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
+
+    @property
+    def num_layers(self):
+        return sum(self.depths)
+
+    def init_weights(self):
+        super().init_weights()
+        if (isinstance(self.init_cfg, dict)
+                and self.init_cfg.get('type') == 'Pretrained'):
+            return
+        for param in (self.pos_embed, self.cls_token, self.dist_token):
+            if param is not None:
+                trunc_normal_(param, std=.02)
+
+    def _resize_pos_embed(self, pos_embed, hw):
+        if tuple(pos_embed.shape[-2:]) == tuple(hw):
+            return pos_embed
+        return F.interpolate(
+            pos_embed.float(), size=hw, mode=self.interpolate_mode,
+            align_corners=False).to(pos_embed.dtype)
+
+    def forward(self, x):
+        x = self.patch_embed(x)
+        x = self.drop_after_pos(
+            x + self._resize_pos_embed(self.pos_embed, x.shape[-2:]))
+        tokens = [self.cls_token, self.dist_token][:self.num_extra_tokens]
+        tokens = torch.cat(tokens, dim=1).expand(x.shape[0], -1, -1)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x, tokens = stage(x, tokens)
+            if i in self.out_indices:
+                outs.append(self._format_output(i, x, tokens))
+        return tuple(outs)
+
+    def _format_output(self, i, x, tokens):
+        if i == self.num_stages - 1 and self.final_norm:
+            # LayerNorm is per token: normalising [tokens; patches] at once
+            # equals normalising each.
+            tokens, patches = self.ln1(tokens), self.ln1(
+                x.flatten(2).transpose(1, 2))
+            x = patches.transpose(1, 2).reshape_as(x)
+        if self.out_type == 'cls_token':
+            return (tokens[:, 0], tokens[:, 1]) if self.with_dist_token \
+                else tokens[:, 0]
+        if self.out_type == 'featmap':
+            return x
+        patches = x.flatten(2).transpose(1, 2)
+        if self.out_type == 'raw':
+            return torch.cat([tokens, patches], dim=1)
+        return self.avg_norms[str(i)](patches.mean(dim=1))  # avg_featmap
+
+    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs):
+        """Resize a checkpoint's 4-D position embedding to this model's."""
+        name = prefix + 'pos_embed'
+        if name not in state_dict:
+            return
+        ckpt = state_dict[name]
+        if ckpt.shape == self.pos_embed.shape:
+            return
+        if ckpt.ndim != 4 or ckpt.shape[:2] != self.pos_embed.shape[:2]:
+            raise ValueError(f'Cannot resize {name} of shape '
+                             f'{tuple(ckpt.shape)} to '
+                             f'{tuple(self.pos_embed.shape)}')
+        MMLogger.get_current_instance().info(
+            f'Resize {name} from {tuple(ckpt.shape)} to '
+            f'{tuple(self.pos_embed.shape)}.')
+        state_dict[name] = self._resize_pos_embed(ckpt,
+                                                  self.patch_resolution)
+
+    # ----------------------------------------------------------- freezing
+    def _frozen_modules(self):
+        if self.frozen_stages < 0:
+            return []
+        modules = [self.patch_embed, self.drop_after_pos]
+        modules += list(self.stages[:self.frozen_stages])
+        if self.frozen_stages == self.num_stages:
+            modules += [m for n, m in self.named_children()
+                        if n in ('ln1', 'avg_norms')]
+        return modules
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """Layer-wise depth for lr decay: the stem is 0, the blocks count
+        1..sum(depths) across stages (a pooling layer takes the depth of the
+        block after it) and the rest is ``sum(depths) + 1``."""
+        num_layers = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name in ('cls_token', 'dist_token', 'pos_embed') or \
+                name.startswith('patch_embed'):
+            return 0, num_layers
+        if name.startswith('stages.'):
+            parts = name.split('.')
+            stage = int(parts[1])
+            block = int(parts[3]) if parts[2] == 'blocks' else 0
+            return sum(self.depths[:stage]) + block + 1, num_layers
+        return num_layers - 1, num_layers

@@ -1,0 +1,33 @@
+"""Every shipped classification config builds its model offline."""
+import glob
+import os
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmpretrain.apis import get_model
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = sorted(
+    os.path.relpath(p, ROOT)
+    for p in glob.glob(f'{ROOT}/configs/**/*.py', recursive=True)
+    if '_base_' not in p and '/mmdet/' not in p and '/mmseg/' not in p)
+
+
+def test_configs_are_found():
+    assert len(CONFIGS) >= 9
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_builds_offline(config):
+    cfg = Config.fromfile(os.path.join(ROOT, config))
+    assert cfg.default_scope == 'mmvit_ext'
+    # Build on the meta device: no memory or init time for the huge models.
+    with torch.device('meta'):
+        model = get_model(cfg)
+    assert type(model.backbone).__module__.startswith('mmvit_ext.'), \
+        f'{config} builds {type(model.backbone)} instead of ours'
+    name = os.path.basename(config)
+    if name.endswith('_in1k.py'):
+        assert cfg.model.head.num_classes == 1000
+        assert cfg.auto_scale_lr.base_batch_size > 0

@@ -1,0 +1,59 @@
+"""Registry scope: our names never collide with mmpretrain's, and the
+configs resolve to our classes everywhere a user builds them."""
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmpretrain import registry as mmpretrain_registry
+from mmpretrain.apis import ImageClassificationInferencer, get_model
+from mmpretrain.models import DeiT3 as MMPretrainDeiT3
+
+import mmvit_ext
+from mmvit_ext import registry
+from mmvit_ext.models import DeiT3
+
+DEMO = 'configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py'
+
+
+def test_every_mmpretrain_registry_has_our_child():
+    for name in registry.__all__:
+        ours = getattr(registry, name)
+        assert ours.scope == 'mmvit_ext'
+        assert ours.parent is getattr(mmpretrain_registry, name), name
+
+
+def test_deit3_names_do_not_collide():
+    assert registry.MODELS.get('DeiT3') is DeiT3
+    assert mmpretrain_registry.MODELS.get('DeiT3') is MMPretrainDeiT3
+    # The scoped name reaches ours from any registry in the tree.
+    assert mmpretrain_registry.MODELS.get('mmvit_ext.DeiT3') is DeiT3
+    # mmpretrain's modules are still reachable from our scope.
+    assert registry.MODELS.get('ImageClassifier') is \
+        mmpretrain_registry.MODELS.get('ImageClassifier')
+
+
+def test_get_model_returns_our_deit3(repo_root):
+    model = get_model(f'{repo_root}/configs/deit3/deit3-s-p16_8xb256_in1k.py')
+    assert type(model.backbone) is DeiT3
+
+
+def test_inferencer_runs_our_config(repo_root):
+    cfg = Config.fromfile(f'{repo_root}/{DEMO}')
+    inferencer = ImageClassificationInferencer(cfg, device='cpu')
+    assert type(inferencer.model.backbone) is DeiT3
+    img = np.random.default_rng(0).integers(0, 255, (28, 28, 1), np.uint8)
+    result = inferencer(img)[0]
+    assert 0 <= result['pred_label'] < 10
+    assert result['pred_scores'].shape == (10, )
+    np.testing.assert_allclose(result['pred_scores'].sum(), 1, rtol=1e-5)
+
+
+def test_importing_the_package_registers_everything():
+    assert mmvit_ext.__version__
+    assert 'DeiT3' in registry.MODELS.module_dict
+
+
+def test_unknown_arch_names_the_choices():
+    with pytest.raises(ValueError, match=r"arch 'xl' is not one of .*'s'"):
+        DeiT3(arch='xl')
+    with pytest.raises(ValueError, match='feedforward_channels'):
+        DeiT3(arch=dict(embed_dims=8, num_layers=1, num_heads=1))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Distributed evaluation with torchrun: gloo on CPU, nccl on GPU.
+# Usage: tools/dist_test.sh CONFIG CHECKPOINT NPROC [tools/test.py args]
+set -euo pipefail
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+shift 3
+PYTHON=${PYTHON:-python}
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+BACKEND=$("$PYTHON" -c 'import torch; print("nccl" if torch.cuda.is_available() else "gloo")')
+
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --master_port="$PORT" \
+    --nproc_per_node="$NPROC" \
+    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch \
+    --cfg-options env_cfg.dist_cfg.backend="$BACKEND" "$@"
