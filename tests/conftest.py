@@ -12,6 +12,6 @@ sys.path.insert(0, HERE)
 import mmvit_ext  # noqa: E402,F401  (registers modules)
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def repo_root():
     return ROOT

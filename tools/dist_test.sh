@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Distributed evaluation with torchrun: gloo on CPU, nccl on GPU.
+# Distributed evaluation with torchrun: nccl on GPU, gloo on CPU
+# (started by the tool, as mmengine's torch launcher needs CUDA).
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT NPROC [tools/test.py args]
 set -euo pipefail
 CONFIG=$1
@@ -11,7 +12,6 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-BACKEND=$("$PYTHON" -c 'import torch; print("nccl" if torch.cuda.is_available() else "gloo")')
 
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
@@ -19,5 +19,4 @@ BACKEND=$("$PYTHON" -c 'import torch; print("nccl" if torch.cuda.is_available() 
     --master_addr="$MASTER_ADDR" \
     --master_port="$PORT" \
     --nproc_per_node="$NPROC" \
-    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch \
-    --cfg-options env_cfg.dist_cfg.backend="$BACKEND" "$@"
+    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Distributed training with torchrun: gloo on CPU, nccl on GPU.
+# Distributed training with torchrun: nccl on GPU, gloo on CPU
+# (started by the tool, as mmengine's torch launcher needs CUDA).
 # Usage: tools/dist_train.sh CONFIG NPROC [tools/train.py args]
 set -euo pipefail
 CONFIG=$1
@@ -10,7 +11,6 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-BACKEND=$("$PYTHON" -c 'import torch; print("nccl" if torch.cuda.is_available() else "gloo")')
 
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
@@ -18,5 +18,4 @@ BACKEND=$("$PYTHON" -c 'import torch; print("nccl" if torch.cuda.is_available() 
     --master_addr="$MASTER_ADDR" \
     --master_port="$PORT" \
     --nproc_per_node="$NPROC" \
-    "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch \
-    --cfg-options env_cfg.dist_cfg.backend="$BACKEND" "$@"
+    "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch "$@"

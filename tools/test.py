@@ -11,7 +11,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmvit_ext  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmvit_ext.engine import init_cpu_distributed  # also registers modules
 
 
 def parse_args():
@@ -42,6 +42,7 @@ def main():
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    init_cpu_distributed(cfg, args.launcher)
     metrics = Runner.from_cfg(cfg).test()
     if args.out:
         with open(args.out, 'w') as f:

@@ -10,7 +10,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmvit_ext  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmvit_ext.engine import init_cpu_distributed  # also registers modules
 
 
 def parse_args():
@@ -64,6 +64,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    init_cpu_distributed(cfg, args.launcher)
     Runner.from_cfg(cfg).train()
 
 
