@@ -64,18 +64,35 @@ def normalize_indices(indices, length, name='out_indices'):
     return tuple(sorted(out))
 
 
-class FrozenStagesMixin:
-    """``frozen_stages`` for a backbone that lists what it freezes.
+class TokenBackboneMixin:
+    """Stem parameters and ``frozen_stages`` of a backbone with a position
+    embedding and class (and distillation) tokens.
 
-    ``_stem_params()`` gives the bare parameters of the stem (position
-    embedding, tokens) and ``_frozen_modules()`` the modules frozen for the
-    current ``frozen_stages`` (empty for -1).
+    The backbone has ``pos_embed``, ``cls_token`` and ``dist_token`` (each
+    may be None) and lists in ``_frozen_modules()`` the modules frozen for
+    its ``frozen_stages`` (empty for -1).
     """
 
     def _stem_params(self):
         """The position embedding and the tokens."""
         return [p for p in (self.pos_embed, self.cls_token, self.dist_token)
                 if p is not None]
+
+    def init_weights(self):
+        super().init_weights()
+        if (isinstance(self.init_cfg, dict)
+                and self.init_cfg.get('type') == 'Pretrained'):
+            return
+        for param in self._stem_params():
+            trunc_normal_(param, std=0.02)
+
+    def _set_frozen_stages(self, frozen_stages, num_stages):
+        """Check ``frozen_stages`` against ``num_stages`` and freeze."""
+        if not -1 <= frozen_stages <= num_stages:
+            raise ValueError(f'frozen_stages {frozen_stages} is out of range '
+                             f'-1..{num_stages}')
+        self.frozen_stages = frozen_stages
+        self._freeze_stages()
 
     def _freeze_stages(self):
         """Stop gradients and set eval mode for everything frozen."""
@@ -97,7 +114,7 @@ class FrozenStagesMixin:
         return self
 
 
-class VisionTransformerBase(FrozenStagesMixin, BaseBackbone):
+class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
     """Tokens, outputs and freezing of a plain ViT-like backbone.
 
     Subclasses build ``self.patch_embed`` (returning ``(tokens, (H, W))``)
@@ -166,11 +183,7 @@ class VisionTransformerBase(FrozenStagesMixin, BaseBackbone):
             dict(num_chs=self.embed_dims, reduction=self.patch_stride,
                  module=f'layers.{i}') for i in self.out_indices
         ]
-        if not -1 <= frozen_stages <= self.num_layers:
-            raise ValueError(f'frozen_stages {frozen_stages} is out of range '
-                             f'-1..{self.num_layers}')
-        self.frozen_stages = frozen_stages
-        self._freeze_stages()
+        self._set_frozen_stages(frozen_stages, self.num_layers)
 
     @property
     def _num_pos_tokens(self):
@@ -191,16 +204,6 @@ class VisionTransformerBase(FrozenStagesMixin, BaseBackbone):
             raise ValueError(f'layer_cfgs has {len(layer_cfgs)} entries but '
                              f'there are {num_layers} layers')
         return list(layer_cfgs)
-
-    def init_weights(self):
-        super().init_weights()
-        if (isinstance(self.init_cfg, dict)
-                and self.init_cfg.get('type') == 'Pretrained'):
-            return
-        trunc_normal_(self.pos_embed, std=0.02)
-        for token in (self.cls_token, self.dist_token):
-            if token is not None:
-                trunc_normal_(token, std=0.02)
 
     # ------------------------------------------------------------- forward
     def extra_tokens(self, batch_size):

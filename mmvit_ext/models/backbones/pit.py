@@ -3,14 +3,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule, ModuleList
-from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.backbones.vision_transformer import \
     TransformerEncoderLayer
 from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (FrozenStagesMixin, VisionTransformerBase,
+from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
                        check_choice, normalize_indices, resolve_arch, to_hw)
 
 
@@ -58,7 +57,7 @@ class PiTStage(BaseModule):
 
 
 @MODELS.register_module()
-class PiT(FrozenStagesMixin, BaseBackbone):
+class PiT(TokenBackboneMixin, BaseBackbone):
     """Pooling-based Vision Transformer.
 
     A PyTorch implementation of `Rethinking Spatial Dimensions of Vision
@@ -248,24 +247,11 @@ class PiT(FrozenStagesMixin, BaseBackbone):
             dict(num_chs=embed_dims[i], reduction=self.out_strides[i],
                  module=f'stages.{i}') for i in self.out_indices
         ]
-        if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages {frozen_stages} is out of range '
-                             f'-1..{self.num_stages}')
-        self.frozen_stages = frozen_stages
-        self._freeze_stages()
+        self._set_frozen_stages(frozen_stages, self.num_stages)
 
     @property
     def num_layers(self):
         return sum(self.depths)
-
-    def init_weights(self):
-        super().init_weights()
-        if (isinstance(self.init_cfg, dict)
-                and self.init_cfg.get('type') == 'Pretrained'):
-            return
-        for param in (self.pos_embed, self.cls_token, self.dist_token):
-            if param is not None:
-                trunc_normal_(param, std=.02)
 
     def _resize_pos_embed(self, pos_embed, hw):
         if tuple(pos_embed.shape[-2:]) == tuple(hw):

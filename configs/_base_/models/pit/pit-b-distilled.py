@@ -1,28 +1,6 @@
-# PiT-B distilled (Heo et al. 2021): ImageNet-1k classifier.
+# PiT-B distilled: a distillation token and timm's ``head`` and
+# ``head_dist`` (cls and dist logits in training, their average at inference).
+_base_ = ['./pit-b.py']
+
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='mmvit_ext.PiT',
-        arch='base',
-        img_size=224,
-        with_dist_token=True,
-        drop_path_rate=0.1),
-    neck=None,
-    head=dict(
-        # timm's ``head`` and ``head_dist``: cls and dist logits in training,
-        # their average at inference.
-        type='DeiTClsHead',
-        num_classes=1000,
-        in_channels=1024,
-        loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-    ),
-    init_cfg=[
-        dict(type='TruncNormal', layer='Linear', std=.02),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
-    ],
-    train_cfg=dict(augments=[
-        dict(type='Mixup', alpha=0.8),
-        dict(type='CutMix', alpha=1.0),
-    ]),
-)
+    backbone=dict(with_dist_token=True), head=dict(type='DeiTClsHead'))
