@@ -32,10 +32,24 @@ TINY_PIT = dict(
         patch_size=8, stride=4),
     img_size=48)
 
+TINY_DEEPVIT = dict(
+    type='DeepViT',
+    arch=dict(embed_dims=32, num_layers=3, num_heads=4, mlp_ratio=2,
+              re_attention=2),
+    img_size=32,
+    patch_size=8)
+
 CASES = {
     'deit3': Case(TINY_DEIT3, 32),
     'deit3-dist': Case(dict(TINY_DEIT3, with_dist_token=True), 32),
     'deit3-no-ls': Case(dict(TINY_DEIT3, use_layer_scale=False), 32),
+    'deepvit': Case(TINY_DEEPVIT, 32),
+    'deepvit-cnn-stem': Case(
+        dict(TINY_DEEPVIT, patch_embed='cnn', scale_adjustment=0.5,
+             transform_scale=True, with_dist_token=True), 32),
+    'deepvit-linear-post-norm': Case(
+        dict(TINY_DEEPVIT, patch_embed='linear', ln_order='residual',
+             layer_scale_init_value=0.1), 32),
     'pit': Case(TINY_PIT, 48, 'stages'),
     'pit-dist': Case(dict(TINY_PIT, with_dist_token=True), 48, 'stages'),
 }

@@ -14,14 +14,8 @@ def randomize_(model, seed=0, std=0.05):
     with torch.no_grad():
         for name, t in list(model.named_parameters()) + list(
                 model.named_buffers()):
-            if not t.is_floating_point():
-                continue
-            noise = torch.randn(t.shape, generator=g) * std
-            if 'norm' in name and name.endswith('weight') or \
-                    name.endswith('running_var'):
-                t.copy_(1 + noise)
-            else:
-                t.copy_(noise * (4 if t.ndim == 1 else 1))
+            if t.is_floating_point():
+                t.copy_(_random_value(name, t.shape, g, std))
     return model.eval()
 
 
@@ -37,3 +31,36 @@ def image(size, batch=1, seed=0):
     h, w = (size, size) if isinstance(size, int) else size
     g = torch.Generator().manual_seed(seed)
     return torch.randn(batch, 3, h, w, generator=g)
+
+
+def _random_value(name, shape, g, std):
+    """One random tensor for ``name``: scales near 1 for norms, positive
+    variances for BatchNorm, small values elsewhere."""
+    noise = torch.randn(shape, generator=g) * std
+    if name.endswith('running_var'):
+        return 1 + noise.abs()
+    if ('norm' in name or 'bn' in name) and name.endswith('weight') \
+            and len(shape) == 1:
+        return 1 + noise
+    return noise * (4 if len(shape) == 1 else 1)
+
+
+def random_state_dict(manifest, seed, std=0.05):
+    """A reproducible random state dict from ``[(key, shape, dtype), ...]``.
+
+    Fixtures made from official code that is not a test dependency store
+    only the manifest, the seed and the official outputs; this rebuilds the
+    exact weights those outputs came from.
+    """
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for key, shape, dtype in manifest:
+        if dtype.startswith('torch.int'):
+            out[key] = torch.zeros(shape, dtype=getattr(torch, dtype[6:]))
+        else:
+            out[key] = _random_value(key, tuple(shape), g, std)
+    return out
+
+
+def state_dict_manifest(state_dict):
+    return [(k, list(v.shape), str(v.dtype)) for k, v in state_dict.items()]

@@ -1,4 +1,5 @@
+from .deepvit import DeepViT
 from .deit3 import DeiT3
 from .pit import PiT
 
-__all__ = ['DeiT3', 'PiT']
+__all__ = ['DeepViT', 'DeiT3', 'PiT']

@@ -1,0 +1,4 @@
+# DeepViT-24B: 24 blocks, re-attention in all of them.
+_base_ = ['./deepvit-16b.py']
+
+model = dict(backbone=dict(arch='24b'))
