@@ -39,6 +39,12 @@ TINY_DEEPVIT = dict(
     img_size=32,
     patch_size=8)
 
+TINY_CEIT = dict(
+    type='CeiT',
+    arch=dict(embed_dims=32, num_layers=3, num_heads=2, mlp_ratio=2),
+    stem_cfg=dict(stem_channels=8),
+    img_size=64)
+
 CASES = {
     'deit3': Case(TINY_DEIT3, 32),
     'deit3-dist': Case(dict(TINY_DEIT3, with_dist_token=True), 32),
@@ -50,6 +56,9 @@ CASES = {
     'deepvit-linear-post-norm': Case(
         dict(TINY_DEEPVIT, patch_embed='linear', ln_order='residual',
              layer_scale_init_value=0.1), 32),
+    'ceit': Case(TINY_CEIT, 64),
+    'ceit-dist-no-bn': Case(
+        dict(TINY_CEIT, with_dist_token=True, leff_with_bn=False), 64),
     'pit': Case(TINY_PIT, 48, 'stages'),
     'pit-dist': Case(dict(TINY_PIT, with_dist_token=True), 48, 'stages'),
 }

@@ -64,3 +64,57 @@ def random_state_dict(manifest, seed, std=0.05):
 
 def state_dict_manifest(state_dict):
     return [(k, list(v.shape), str(v.dtype)) for k, v in state_dict.items()]
+
+
+def import_by_path(package_dir, name):
+    """Import the package in ``package_dir`` as ``name`` without putting its
+    parent on ``sys.path`` (official repos vendor old copies of timm)."""
+    import importlib.util
+    import os
+    import sys
+    path = os.path.join(package_dir, '__init__.py')
+    spec = importlib.util.spec_from_file_location(
+        name, path, submodule_search_locations=[package_dir])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def state_checksum(state_dict):
+    return float(sum(v.double().sum() for v in state_dict.values()
+                     if v.is_floating_point()))
+
+
+def save_official_fixture(path, model, input_shape, official, seed=0,
+                          keep_weights=True):
+    """Give an official model random weights, run it in eval mode and save
+    what a parity test needs: the weights (or their manifest and seed), the
+    input and the logits."""
+    model.eval()
+    manifest = state_dict_manifest(model.state_dict())
+    state_dict = random_state_dict(manifest, seed)
+    model.load_state_dict(state_dict, strict=True)
+    x = torch.randn(input_shape, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        logits = model(x)
+    fixture = dict(official=official, manifest=manifest, seed=seed,
+                   checksum=state_checksum(state_dict), input=x,
+                   logits=logits)
+    if keep_weights:
+        fixture['state_dict'] = state_dict
+    torch.save(fixture, path)
+    return fixture
+
+
+def load_official_fixture(path):
+    """``(state_dict in the official layout, input, logits)`` of a fixture,
+    rebuilding the weights from the manifest when they were not kept."""
+    fixture = torch.load(path, weights_only=True)
+    state_dict = fixture.get('state_dict')
+    if state_dict is None:
+        state_dict = random_state_dict(fixture['manifest'], fixture['seed'])
+    assert abs(state_checksum(state_dict) - fixture['checksum']) <= \
+        1e-9 * abs(fixture['checksum']) + 1e-9, \
+        f'{path}: the random generator no longer rebuilds the weights'
+    return state_dict, fixture['input'], fixture['logits']

@@ -9,7 +9,7 @@ from mmpretrain.apis import get_model
 from mmvit_ext.converters import convert_deepvit
 from mmvit_ext.models import DeepViT
 from mmvit_ext.registry import MODELS
-from parity_utils import random_state_dict
+from parity_utils import load_official_fixture
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'deepvit')
 
@@ -40,22 +40,14 @@ CASES = {
 
 @pytest.mark.parametrize('name', list(CASES))
 def test_official_logits(name, repo_root):
-    fixture = torch.load(os.path.join(FIXTURES, f'{name}.pth'),
-                         weights_only=True)
-    state_dict = fixture.get('state_dict')
-    if state_dict is None:
-        state_dict = random_state_dict(fixture['manifest'], fixture['seed'])
-    checksum = sum(v.double().sum() for v in state_dict.values()
-                   if v.is_floating_point())
-    assert float(checksum) == pytest.approx(fixture['checksum'], rel=1e-9), \
-        'the random generator no longer rebuilds the fixture weights'
+    state_dict, x, expected = load_official_fixture(
+        os.path.join(FIXTURES, f'{name}.pth'))
     model = CASES[name](repo_root).eval()
     model.load_state_dict(convert_deepvit(state_dict), strict=True)
     with torch.no_grad():
-        logits = model(fixture['input'], mode='tensor')
-    assert fixture['logits'].abs().max() > 0.1
-    torch.testing.assert_close(logits, fixture['logits'], rtol=1e-4,
-                               atol=1e-4)
+        logits = model(x, mode='tensor')
+    assert expected.abs().max() > 0.1
+    torch.testing.assert_close(logits, expected, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize('arch,millions', [('16b', 24.5), ('24b', 36.3),

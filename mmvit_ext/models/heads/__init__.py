@@ -1,0 +1,3 @@
+from .lca_head import LCAClsHead
+
+__all__ = ['LCAClsHead']
