@@ -1,4 +1,3 @@
-import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer
 from mmcv.cnn.bricks.drop import build_dropout
