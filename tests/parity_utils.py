@@ -19,10 +19,10 @@ def randomize_(model, seed=0, std=0.05):
     return model.eval()
 
 
-def build_ours(config, state_dict):
-    """Build the model of ``config`` offline and load ``state_dict`` with
-    ``strict=True``."""
-    model = get_model(config)
+def build_ours(config, state_dict, **overrides):
+    """Build the model of ``config`` offline (``overrides`` of its model
+    dict applied) and load ``state_dict`` with ``strict=True``."""
+    model = get_model(config, **overrides)
     model.load_state_dict(state_dict, strict=True)
     return model.eval()
 

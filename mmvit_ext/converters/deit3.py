@@ -34,3 +34,21 @@ def convert_deit3(checkpoint):
     """
     return rename_keys(unwrap_state_dict(checkpoint), DEIT3_RULES,
                        'DeiT III')
+
+
+DEIT_RULES = DEIT3_RULES + [
+    (r'dist_token', 'backbone.dist_token'),
+    (r'head_dist\.(weight|bias)', r'head.layers.head_dist.\1'),
+]
+
+
+def convert_deit(checkpoint):
+    """Convert an official DeiT or a timm ``deit_*`` checkpoint, distilled
+    (``dist_token``, ``head_dist``) or not.
+
+    Returns:
+        OrderedDict: A state dict for a :class:`~mmvit_ext.models.DeiT`
+        backbone with a ``VisionTransformerClsHead`` or, distilled, a
+        :class:`~mmvit_ext.models.DistillationClsHead`.
+    """
+    return rename_keys(unwrap_state_dict(checkpoint), DEIT_RULES, 'DeiT')

@@ -137,7 +137,8 @@ class DeiT3(VisionTransformerBase):
                  init_cfg=None):
         super().__init__(init_cfg)
         self.arch_settings = resolve_arch(arch, self.arch_zoo,
-                                          self.essential_keys, 'DeiT3')
+                                          self.essential_keys,
+                                          type(self).__name__)
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         self.img_size = to_hw(img_size)
@@ -181,3 +182,42 @@ class DeiT3(VisionTransformerBase):
             self.layers.append(TransformerEncoderLayer(**_layer_cfg))
 
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
+
+
+@MODELS.register_module()
+class DeiT(DeiT3):
+    """DeiT backbone, with an optional distillation token.
+
+    A PyTorch implementation of `Training data-efficient image transformers
+    & distillation through attention <https://arxiv.org/abs/2012.12877>`_,
+    weight-compatible with the official facebookresearch/deit checkpoints
+    and timm's ``deit_*`` models through
+    :func:`mmvit_ext.converters.convert_deit`.
+
+    The differences between DeiT and :class:`DeiT3`:
+
+    1. No LayerScale.
+    2. The position embedding also covers the class and distillation
+       tokens.
+
+    Args:
+        arch (str | dict): ``'t'``, ``'s'``, ``'b'`` (or their long names)
+            or a dict as for :class:`DeiT3`. Defaults to ``'base'``.
+        with_dist_token (bool): Add the distillation token of the distilled
+            models. Defaults to False.
+        **kwargs: The other arguments of :class:`DeiT3`.
+    """
+    arch_zoo = {
+        **dict.fromkeys(['t', 'tiny'], {
+            'embed_dims': 192,
+            'num_layers': 12,
+            'num_heads': 3,
+            'feedforward_channels': 768,
+        }),
+        **dict.fromkeys(['s', 'small'], DeiT3.arch_zoo['s']),
+        **dict.fromkeys(['b', 'base'], DeiT3.arch_zoo['b']),
+    }
+    pos_embed_with_extra_tokens = True
+
+    def __init__(self, arch='base', use_layer_scale=False, **kwargs):
+        super().__init__(arch=arch, use_layer_scale=use_layer_scale, **kwargs)

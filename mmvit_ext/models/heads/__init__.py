@@ -1,3 +1,4 @@
+from .distillation_head import DistillationClsHead
 from .lca_head import LCAClsHead
 
-__all__ = ['LCAClsHead']
+__all__ = ['DistillationClsHead', 'LCAClsHead']

@@ -1,0 +1,3 @@
+from .distillation import DistillationClassifier
+
+__all__ = ['DistillationClassifier']

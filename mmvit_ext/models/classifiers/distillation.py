@@ -1,0 +1,92 @@
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.runner import load_checkpoint
+from mmpretrain.models import ImageClassifier
+
+from mmvit_ext.registry import MODELS
+
+
+def build_teacher(config, checkpoint, num_classes):
+    """Build a frozen teacher from a config file and its checkpoint.
+
+    Raises:
+        FileNotFoundError: The config or the checkpoint does not exist.
+        ValueError: The teacher predicts another number of classes.
+    """
+    from mmpretrain.apis import get_model
+    for what, path in (('config', config), ('checkpoint', checkpoint)):
+        if not path or not osp.isfile(path):
+            raise FileNotFoundError(
+                f'teacher {what} {path!r} does not exist. Set '
+                f'model.teacher.{what}, or model.teacher=None to evaluate '
+                'the student alone')
+    teacher_classes = Config.fromfile(config).model.head.get('num_classes')
+    if teacher_classes != num_classes:
+        raise ValueError(f'the teacher ({config}) predicts {teacher_classes} '
+                         f'classes but the student {num_classes}')
+    teacher = get_model(config)
+    load_checkpoint(teacher, checkpoint, map_location='cpu', strict=True,
+                    logger=MMLogger.get_current_instance())
+    teacher.eval()
+    for param in teacher.parameters():
+        param.requires_grad = False
+    return teacher
+
+
+@MODELS.register_module()
+class DistillationClassifier(ImageClassifier):
+    """An ``ImageClassifier`` trained by a teacher through its dist token.
+
+    The teacher (any mmpretrain or mmvit_ext classifier config and its
+    checkpoint) is built and loaded (safely) once, at construction. It is
+    kept out of the student: it has no gradients, is not a submodule, so it
+    is neither in the optimizer nor in the saved checkpoints, and it stays
+    in eval mode. In training its logits, computed under ``no_grad`` on the
+    same (augmented) batch as the student's, go to the head's distillation
+    loss, :class:`~mmvit_ext.models.DistillationClsHead`. The teacher sees
+    the student's preprocessed inputs, so it must expect the same
+    normalisation and a compatible input size.
+
+    Args:
+        teacher (dict, optional): ``config`` and ``checkpoint`` paths of the
+            teacher. None builds the student alone, e.g. to evaluate a
+            distilled checkpoint or to train with
+            ``distill_cfg=dict(type='none')``.
+        **kwargs: ``backbone``, ``neck``, ``head``, ``train_cfg``,
+            ``data_preprocessor``, ``init_cfg`` of ``ImageClassifier``.
+    """
+
+    def __init__(self, teacher=None, **kwargs):
+        super().__init__(**kwargs)
+        if teacher is None:
+            self._teacher = None
+        else:
+            unknown = set(teacher) - {'config', 'checkpoint'}
+            if unknown:
+                raise ValueError(f'teacher has unknown keys {sorted(unknown)};'
+                                 ' allowed: config, checkpoint')
+            # Not a submodule: no parameters, state_dict entries or DDP.
+            object.__setattr__(
+                self, '_teacher',
+                build_teacher(teacher.get('config'), teacher.get('checkpoint'),
+                              self.head.num_classes))
+
+    @property
+    def teacher(self):
+        return self._teacher
+
+    @torch.no_grad()
+    def teacher_logits(self, inputs):
+        """The teacher's logits on ``inputs`` (no gradient, eval mode)."""
+        self._teacher.to(inputs.device).eval()
+        return self._teacher(inputs, mode='tensor')
+
+    def loss(self, inputs, data_samples):
+        feats = self.extract_feat(inputs)
+        if self._teacher is None:
+            return self.head.loss(feats, data_samples)
+        return self.head.loss(
+            feats, data_samples, teacher_logits=self.teacher_logits(inputs))
