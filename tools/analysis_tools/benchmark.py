@@ -88,8 +88,12 @@ def build(impl, config):
         name = timm_name(config)
         return timm.create_model(name, pretrained=False), size, name
     import mmvit_ext  # noqa: F401
+    from mmengine.config import Config
     from mmpretrain.apis import get_model
-    model = get_model(config)
+    cfg = Config.fromfile(config)
+    if cfg.model.get('teacher'):
+        cfg.model.teacher = None  # the student alone is measured
+    model = get_model(cfg)
     return model, size, os.path.splitext(os.path.basename(config))[0]
 
 

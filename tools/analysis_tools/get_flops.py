@@ -21,6 +21,8 @@ def main():
     args = parser.parse_args()
 
     cfg = Config.fromfile(args.config)
+    if cfg.model.get('teacher'):
+        cfg.model.teacher = None  # the student alone is measured
     if args.shape:
         h, w = (args.shape * 2)[:2]
     else:

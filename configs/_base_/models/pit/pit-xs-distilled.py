@@ -1,6 +1,16 @@
-# PiT-XS distilled: a distillation token and timm's ``head`` and
-# ``head_dist`` (cls and dist logits in training, their average at inference).
+# PiT-XS distilled: a distillation token trained by a teacher (hard
+# distillation, alpha 0.5, as DeiT), and timm's ``head`` / ``head_dist``.
+# Provide the teacher checkpoint with
+# --cfg-options model.teacher.checkpoint=PATH, or model.teacher=None to
+# evaluate a distilled checkpoint alone.
 _base_ = ['./pit-xs.py']
 
 model = dict(
-    backbone=dict(with_dist_token=True), head=dict(type='DeiTClsHead'))
+    type='mmvit_ext.DistillationClassifier',
+    teacher=dict(
+        config='{{fileDirname}}/../teachers/regnetx-12gf_in1k.py',
+        checkpoint='checkpoints/regnetx-12gf_in1k.pth'),
+    backbone=dict(with_dist_token=True),
+    head=dict(
+        type='mmvit_ext.DistillationClsHead',
+        distill_cfg=dict(type='hard', alpha=0.5)))
