@@ -30,6 +30,9 @@ TIMM_EQUIVALENTS = {
     ('DeiT3', 'h', False): 'deit3_huge_patch14_{size}',
     **{('PiT', a, d): f'pit_{a}{"_distilled" if d else ""}_{{size}}'
        for a in ('ti', 'xs', 's', 'b') for d in (False, True)},
+    **{('DeiT', a, d): f'deit_{n}{"_distilled" if d else ""}_patch16_{{size}}'
+       for a, n in (('ti', 'tiny'), ('s', 'small'), ('b', 'base'))
+       for d in (False, True)},
 }
 ARCH_ALIASES = {'small': 's', 'medium': 'm', 'base': 'b', 'large': 'l',
                 'huge': 'h', 'tiny': 'ti', 'xsmall': 'xs'}
