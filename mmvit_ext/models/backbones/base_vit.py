@@ -94,6 +94,35 @@ class TokenBackboneMixin:
         self.frozen_stages = frozen_stages
         self._freeze_stages()
 
+    def _block_depth(self, name):
+        """The 1-based depth of a block parameter, or None if ``name`` is
+        not in a block."""
+        raise NotImplementedError
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        """Get the layer-wise depth of a parameter (for layer-wise lr decay).
+
+        Args:
+            param_name (str): The name of the parameter.
+            prefix (str): The prefix for the parameter.
+                Defaults to an empty string.
+
+        Returns:
+            Tuple[int, int]: The layer-wise depth and the number of layers.
+            The stem (patch embedding, tokens, position embedding) is depth
+            0, the blocks count from 1 (see ``_block_depth``) and everything
+            after them (final norms, the head) is ``num_layers + 1``.
+        """
+        num_layers = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name in ('cls_token', 'dist_token', 'pos_embed') or \
+                name.startswith('patch_embed'):
+            return 0, num_layers
+        depth = self._block_depth(name)
+        return (num_layers - 1 if depth is None else depth), num_layers
+
     def _freeze_stages(self):
         """Stop gradients and set eval mode for everything frozen."""
         if self.frozen_stages < 0:
@@ -288,30 +317,11 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
                         if hasattr(self, n)]
         return modules
 
-    # ------------------------------------------------ layer-wise lr decay
-    def get_layer_depth(self, param_name: str, prefix: str = ''):
-        """Get the layer-wise depth of a parameter.
-
-        Args:
-            param_name (str): The name of the parameter.
-            prefix (str): The prefix for the parameter.
-                Defaults to an empty string.
-
-        Returns:
-            Tuple[int, int]: The layer-wise depth and the number of layers.
-            The stem is depth 0, block ``i`` is ``i + 1`` and everything after
-            the blocks (final norms, the head) is ``num_layers + 1``.
-        """
-        num_layers = self.num_layers + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        name = param_name[len(prefix):]
-        if name in ('cls_token', 'dist_token', 'pos_embed') or \
-                name.startswith('patch_embed'):
-            return 0, num_layers
+    def _block_depth(self, name):
+        """Block ``i`` of ``layers`` is depth ``i + 1``."""
         if name.startswith('layers.'):
-            return int(name.split('.')[1]) + 1, num_layers
-        return num_layers - 1, num_layers
+            return int(name.split('.')[1]) + 1
+        return None
 
 
 def to_hw(size: Union[int, Sequence[int]]) -> Tuple[int, int]:

@@ -319,20 +319,12 @@ class PiT(TokenBackboneMixin, BaseBackbone):
                         if n in ('ln1', 'avg_norms')]
         return modules
 
-    def get_layer_depth(self, param_name: str, prefix: str = ''):
-        """Layer-wise depth for lr decay: the stem is 0, the blocks count
-        1..sum(depths) across stages (a pooling layer takes the depth of the
-        block after it) and the rest is ``sum(depths) + 1``."""
-        num_layers = self.num_layers + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        name = param_name[len(prefix):]
-        if name in ('cls_token', 'dist_token', 'pos_embed') or \
-                name.startswith('patch_embed'):
-            return 0, num_layers
-        if name.startswith('stages.'):
-            parts = name.split('.')
-            stage = int(parts[1])
-            block = int(parts[3]) if parts[2] == 'blocks' else 0
-            return sum(self.depths[:stage]) + block + 1, num_layers
-        return num_layers - 1, num_layers
+    def _block_depth(self, name):
+        """Blocks count 1..sum(depths) across stages; a pooling layer takes
+        the depth of the block after it."""
+        if not name.startswith('stages.'):
+            return None
+        parts = name.split('.')
+        stage = int(parts[1])
+        block = int(parts[3]) if parts[2] == 'blocks' else 0
+        return sum(self.depths[:stage]) + block + 1
