@@ -66,15 +66,20 @@ def state_dict_manifest(state_dict):
     return [(k, list(v.shape), str(v.dtype)) for k, v in state_dict.items()]
 
 
-def import_by_path(package_dir, name):
-    """Import the package in ``package_dir`` as ``name`` without putting its
-    parent on ``sys.path`` (official repos vendor old copies of timm)."""
+def import_by_path(path, name):
+    """Import the package folder or module file ``path`` as ``name`` without
+    putting its parent on ``sys.path`` (official repos vendor old copies of
+    timm). The module is registered in ``sys.modules``, where timm's
+    ``register_model`` looks it up."""
     import importlib.util
     import os
     import sys
-    path = os.path.join(package_dir, '__init__.py')
-    spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[package_dir])
+    if os.path.isdir(path):
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(path, '__init__.py'),
+            submodule_search_locations=[path])
+    else:
+        spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
