@@ -1,5 +1,6 @@
 # Quick start: `make demo` trains and evaluates the Fashion-MNIST demo;
 # `make test` runs the test suite. Both set up .venv on first use.
+# `make dense` adds full mmcv (built once, then cached), mmdet and mmseg.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ DEMO_WORK_DIR ?= work_dirs/demo
 FMNIST_SRC ?= /usr/share/datasets/fashion-mnist
 FMNIST_DIR ?= data/fashion-mnist
 
-.PHONY: demo test venv venv-tests data clean
+.PHONY: demo test venv venv-tests dense data clean
 
 demo: venv data
 	rm -rf $(DEMO_WORK_DIR)
@@ -25,11 +26,20 @@ test: venv-tests data
 
 venv: $(VENV)/.runtime-installed
 venv-tests: $(VENV)/.tests-installed
+dense: $(VENV)/.dense-installed
 
-$(VENV)/.runtime-installed: setup.py requirements/runtime.txt
+# mmcv comes in two builds that ship the same package: mmcv-lite (enough for
+# classification) and full mmcv with compiled ops (mmdet, mmseg). Install the
+# lite one unless a full one is already there.
+$(VENV)/.runtime-installed: setup.py requirements/runtime.txt requirements/mmcv.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) -U pip
 	$(PIP) -e .
+	$(PY) -c "import mmcv" 2>/dev/null || $(PIP) -r requirements/mmcv.txt
+	touch $@
+
+$(VENV)/.dense-installed: $(VENV)/.runtime-installed requirements/dense.txt tools/dense/install_dense.sh
+	bash tools/dense/install_dense.sh $(PY)
 	touch $@
 
 $(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt
