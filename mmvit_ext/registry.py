@@ -29,11 +29,18 @@ def _child(name, locations=()):
     it is first used.
     """
     parent = getattr(mmpretrain_registry, name)
-    return Registry(
+    child = Registry(
         name.lower(),
         parent=parent,
         scope=SCOPE,
         locations=list(parent._locations) + list(locations))
+    # mmengine resolves a scoped name (``mmvit_ext.PiT``) from another
+    # package's registry by looking among the *root's* children only, and
+    # ours is a grandchild (root -> mmpretrain -> mmvit_ext). Listing it under
+    # the root as well lets mmdet and mmseg configs reach our modules; lookups
+    # inside our scope still fall back to mmpretrain through ``parent``.
+    child._get_root_registry()._children.setdefault(SCOPE, child)
+    return child
 
 
 RUNNERS = _child('RUNNERS')

@@ -57,3 +57,26 @@ def test_unknown_arch_names_the_choices():
         DeiT3(arch='xl')
     with pytest.raises(ValueError, match='feedforward_channels'):
         DeiT3(arch=dict(embed_dims=8, num_layers=1, num_heads=1))
+
+
+def test_scoped_names_resolve_from_a_sibling_package():
+    """mmdet and mmseg configs name our modules as ``mmvit_ext.<Name>``."""
+    from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as ROOT_OWC
+    from mmengine.registry import Registry
+
+    from mmvit_ext.models import PiT, SimpleFPN
+    from mmvit_ext.engine import LearningRateDecayOptimWrapperConstructor
+
+    # A package registered beside mmpretrain, as mmdet and mmseg are.
+    det_models = Registry('models', parent=ROOT_MODELS, scope='fake_det')
+    det_owc = Registry('optim wrapper constructor', parent=ROOT_OWC,
+                       scope='fake_det')
+    assert det_models.get('mmvit_ext.PiT') is PiT
+    assert det_models.get('mmvit_ext.SimpleFPN') is SimpleFPN
+    assert det_owc.get('mmvit_ext.LearningRateDecayOptimWrapperConstructor') \
+        is LearningRateDecayOptimWrapperConstructor
+    # Inside our scope, mmpretrain's modules are still found.
+    from mmpretrain.models import ImageClassifier
+    from mmvit_ext.registry import MODELS
+    assert MODELS.get('ImageClassifier') is ImageClassifier

@@ -3,8 +3,8 @@ from typing import Optional, Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
+from mmpretrain.models.utils import build_norm_layer
 from torch import Tensor
 
 from mmvit_ext.registry import MODELS
@@ -45,7 +45,9 @@ class SimpleFPN(BaseModule):
             max pooling. Defaults to False.
         in_index (int): Which backbone output to use, when the backbone
             returns several. Defaults to -1 (the last).
-        norm_cfg (dict): Norm of the convs. Defaults to ``LN2d``, as ViTDet.
+        norm_cfg (dict, optional): Norm after each conv, looked up in
+            mmpretrain's registry whatever the default scope. None gives
+            convs with a bias and no norm. Defaults to ``LN2d``, as ViTDet.
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
@@ -56,7 +58,7 @@ class SimpleFPN(BaseModule):
                  num_outs: Optional[int] = None,
                  add_extra_convs: bool = False,
                  in_index: int = -1,
-                 norm_cfg: dict = dict(type='LN2d', eps=1e-6),
+                 norm_cfg: Optional[dict] = dict(type='LN2d', eps=1e-6),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if not scale_factors:
@@ -82,11 +84,9 @@ class SimpleFPN(BaseModule):
             rescale, channels = self._rescale(scale, in_channels, norm_cfg)
             self.rescales.append(rescale)
             self.lateral_convs.append(
-                ConvModule(channels, out_channels, 1, bias=False,
-                           norm_cfg=norm_cfg, act_cfg=None))
+                self._conv_norm(channels, out_channels, 1, norm_cfg))
             self.fpn_convs.append(
-                ConvModule(out_channels, out_channels, 3, padding=1,
-                           bias=False, norm_cfg=norm_cfg, act_cfg=None))
+                self._conv_norm(out_channels, out_channels, 3, norm_cfg))
         self.extra_convs = nn.ModuleList()
         if add_extra_convs:
             for _ in range(num_outs - len(self.scale_factors)):
@@ -95,12 +95,23 @@ class SimpleFPN(BaseModule):
                               padding=1))
 
     @staticmethod
+    def _conv_norm(in_channels, out_channels, kernel_size, norm_cfg):
+        """A conv without activation, followed by a norm if there is one."""
+        conv = nn.Conv2d(in_channels, out_channels, kernel_size,
+                         padding=kernel_size // 2, bias=norm_cfg is None)
+        if norm_cfg is None:
+            return conv
+        return nn.Sequential(conv, build_norm_layer(norm_cfg, out_channels))
+
+    @staticmethod
     def _rescale(scale: float, channels: int, norm_cfg: dict):
         """The rescaling module of one level and its output channels."""
         if scale == 4.0:
+            norm = nn.Identity() if norm_cfg is None else build_norm_layer(
+                norm_cfg, channels // 2)
             return nn.Sequential(
                 nn.ConvTranspose2d(channels, channels // 2, 2, stride=2),
-                build_norm_layer(norm_cfg, channels // 2)[1],
+                norm,
                 nn.GELU(),
                 nn.ConvTranspose2d(channels // 2, channels // 4, 2, stride=2),
             ), channels // 4

@@ -1,0 +1,119 @@
+"""Helpers of the mmdet/mmseg tests: the skip, tiny backbones, synthetic data."""
+import glob
+import os
+
+import numpy as np
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Tiny settings of each backbone, keeping the depth the configs index into.
+TINY_BACKBONES = {
+    'mmvit_ext.DeiT3': dict(arch=dict(embed_dims=32, num_layers=12,
+                                      num_heads=2, feedforward_channels=64)),
+    'mmvit_ext.CeiT': dict(arch=dict(embed_dims=32, num_layers=12,
+                                     num_heads=2, mlp_ratio=2),
+                           stem_cfg=dict(stem_channels=8)),
+    'mmvit_ext.PiT': dict(arch=dict(embed_dims=(16, 32, 64), depths=(1, 1, 1),
+                                    num_heads=(1, 2, 4))),
+}
+
+
+def require_dense():
+    """Skip the calling module unless full mmcv, mmdet and mmseg import."""
+    try:
+        import mmcv.ops  # noqa: F401  (the compiled ops)
+        import mmdet.models  # noqa: F401
+        import mmseg.models  # noqa: F401
+    except ImportError as e:
+        pytest.skip(
+            f'the dense extra is not installed ({e}); `make dense` builds '
+            'full mmcv and installs mmdet and mmseg',
+            allow_module_level=True)
+
+
+def dense_configs(kind):
+    """The shipped leaf configs under ``configs/<kind>`` (mmdet or mmseg)."""
+    return sorted(
+        os.path.relpath(p, ROOT)
+        for p in glob.glob(f'{ROOT}/configs/{kind}/*.py'))
+
+
+def shrink(cfg, img_size):
+    """Give ``cfg.model`` a tiny backbone and wire the neck and heads to it.
+
+    Everything else in the config stays as shipped, but for stochastic depth,
+    which could drop a whole branch from a one-step test. Returns the
+    backbone's output channels.
+    """
+    from mmvit_ext.registry import MODELS
+
+    backbone = cfg.model.backbone
+    backbone.update(TINY_BACKBONES[backbone.type], img_size=img_size,
+                    drop_path_rate=0.0, init_cfg=None)
+    built = MODELS.build(backbone)
+    with torch.no_grad():
+        channels = [o.shape[1] for o in built(torch.zeros(1, 3, *img_size))]
+
+    neck = cfg.model.get('neck')
+    if neck is not None and neck.type == 'mmvit_ext.SimpleFPN':
+        neck.in_channels = channels[-1]
+    elif neck is not None and neck.type == 'MultiLevelNeck':
+        neck.update(in_channels=channels, out_channels=channels[0])
+        channels = [channels[0]] * len(neck.scales)
+    elif neck is not None:  # mmdet's FPN
+        neck.in_channels = channels
+    for name in ('decode_head', 'auxiliary_head'):  # mmseg
+        head = cfg.model.get(name)
+        if head is None:
+            continue
+        if isinstance(head.in_index, int):
+            head.in_channels = channels[head.in_index]
+        else:
+            head.in_channels = [channels[i] for i in head.in_index]
+        head.channels = 16
+    return channels
+
+
+def seg_batch(num_classes, shape=(64, 64), batch_size=2, seed=0):
+    """Random images with random segmentation maps, as a data loader packs."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    rng = np.random.RandomState(seed)
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        inputs.append(torch.from_numpy(
+            rng.randint(0, 256, (3, *shape), dtype=np.uint8)))
+        sample = SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape))
+        sample.gt_sem_seg = PixelData(data=torch.from_numpy(
+            rng.randint(0, num_classes, (1, *shape))).long())
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def write_synthetic_seg(root, num_images=16, size=64, seed=0):
+    """Images of a red square and a blue disc on a noisy grey background.
+
+    Labels: 0 background, 1 square, 2 disc. Writes ``img/*.png`` and
+    ``ann/*.png`` under ``root``.
+    """
+    import mmcv
+
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(num_images):
+        img = rng.randint(90, 150, (size, size, 3)).astype(np.uint8)
+        ann = np.zeros((size, size), np.uint8)
+        s = rng.randint(size // 5, size // 3)
+        y, x = rng.randint(0, size - s, 2)
+        img[y:y + s, x:x + s] = (40, 40, 220)  # BGR red
+        ann[y:y + s, x:x + s] = 1
+        r = rng.randint(size // 10, size // 6)
+        cy, cx = rng.randint(r, size - r, 2)
+        disc = (yy - cy)**2 + (xx - cx)**2 <= r * r
+        img[disc] = (220, 40, 40)  # BGR blue
+        ann[disc] = 2
+        mmcv.imwrite(img, os.path.join(root, 'img', f'{i:03d}.png'))
+        mmcv.imwrite(ann, os.path.join(root, 'ann', f'{i:03d}.png'))
