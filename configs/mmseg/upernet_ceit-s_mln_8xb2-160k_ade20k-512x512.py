@@ -1,37 +1,23 @@
 # UperNet with a CeiT-S backbone on ADE20K. CeiT's image-to-tokens stem and
 # 4-px patches give stride-16 maps; blocks 4, 6, 8 and 12 go through mmseg's
 # MultiLevelNeck to strides 4/8/16/32.
-_base_ = [
-    'mmseg::_base_/models/upernet_vit-b16_ln_mln.py',
-    'mmseg::_base_/datasets/ade20k.py',
-    'mmseg::_base_/default_runtime.py',
-    './_base_/schedules/adamw-ld0.65_160k.py',
-]
-custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
+_base_ = './_base_/upernet_vit_8xb2-160k_ade20k-512x512.py'
 
 # An ImageNet CeiT-S checkpoint in our layout, from the official weights:
 #   python tools/model_converters/ceit_to_mmvit.py ceit_small.pth pretrain/ceit-s_in1k.pth
 pretrained = 'pretrain/ceit-s_in1k.pth'
-crop_size = (512, 512)
 
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    pretrained=None,
     backbone=dict(
         _delete_=True,
         type='mmvit_ext.CeiT',
         arch='s',
-        img_size=crop_size,
+        img_size=(512, 512),
         out_type='featmap',
         out_indices=(3, 5, 7, 11),
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained', prefix='backbone.', checkpoint=pretrained)),
     neck=dict(in_channels=[384] * 4, out_channels=384, scales=[4, 2, 1, 0.5]),
-    decode_head=dict(in_channels=[384] * 4, num_classes=150),
-    auxiliary_head=dict(in_channels=384, num_classes=150))
-
-# 8 GPUs x 2 images
-train_dataloader = dict(batch_size=2)
-val_dataloader = dict(batch_size=1)
-test_dataloader = val_dataloader
+    decode_head=dict(in_channels=[384] * 4),
+    auxiliary_head=dict(in_channels=384))

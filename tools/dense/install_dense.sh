@@ -5,7 +5,8 @@
 # No mmcv wheel exists for the torch we pin, so mmcv is built once from the
 # PyPI sdist for the installed torch and Python, and the wheel is cached
 # outside the repository (MMVIT_EXT_CACHE, default ~/.cache/mmvit_ext).
-# Later runs install the cached wheel in seconds.
+# Later runs install the cached wheel in seconds. pip's own wheel cache is
+# not used: it would hand back a wheel built against another torch.
 #
 # Two things keep mmcv 2.1.0's setup.py from building against current torch:
 #   * it imports pkg_resources, which setuptools >= 70 dropped; the build runs
@@ -23,8 +24,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${MMVIT_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmvit_ext}
 PIP=("$PY" -m pip --disable-pip-version-check)
 
+# mmcv builds its CUDA ops too when torch sees a GPU; the key says which.
 key=$("$PY" -c 'import sys, sysconfig, torch
-print(f"torch{torch.__version__}-cp{sys.version_info.major}{sys.version_info.minor}-{sysconfig.get_platform()}")')
+ops = f"cuda{torch.version.cuda}" if torch.cuda.is_available() else "cpu"
+print(f"torch{torch.__version__}-cp{sys.version_info.major}{sys.version_info.minor}-{sysconfig.get_platform()}-{ops}")')
 wheel_dir="$CACHE/wheels/mmcv-$MMCV_VERSION-$key"
 wheel=$(ls "$wheel_dir"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 
@@ -57,9 +60,9 @@ WRAP
     PATH="$build/deps/bin:$build/bin:$PATH" \
     PYTHONPATH="$build/deps${PYTHONPATH:+:$PYTHONPATH}" \
     CC="$build/bin/c++20" CXX="$build/bin/c++20" \
-    MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
         "${PIP[@]}" wheel --no-deps --no-build-isolation --no-binary mmcv \
-        -w "$build/wheels" "mmcv==$MMCV_VERSION"
+        --no-cache-dir -w "$build/wheels" "mmcv==$MMCV_VERSION"
 
     built=$(ls "$build"/wheels/mmcv-"$MMCV_VERSION"-*.whl)
     # Publish atomically: a killed build leaves no half-written wheel behind.
