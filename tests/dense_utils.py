@@ -117,3 +117,43 @@ def write_synthetic_seg(root, num_images=16, size=64, seed=0):
         ann[disc] = 2
         mmcv.imwrite(img, os.path.join(root, 'img', f'{i:03d}.png'))
         mmcv.imwrite(ann, os.path.join(root, 'ann', f'{i:03d}.png'))
+
+
+def write_synthetic_coco(root, num_images=16, size=128, seed=0):
+    """COCO-style instances: a red square and a blue disc per image.
+
+    Writes ``img/*.png`` and ``annotations.json`` (boxes and polygon masks,
+    categories ``square`` and ``disc``) under ``root``.
+    """
+    import json
+
+    import mmcv
+
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[:size, :size]
+    images, annotations = [], []
+    angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    for i in range(num_images):
+        img = rng.randint(90, 150, (size, size, 3)).astype(np.uint8)
+        s = int(rng.randint(size // 5, size // 3))
+        y, x = (int(v) for v in rng.randint(0, size - s, 2))
+        img[y:y + s, x:x + s] = (40, 40, 220)  # BGR red
+        square = dict(category_id=1, bbox=[x, y, s, s], area=s * s,
+                      segmentation=[[x, y, x + s, y, x + s, y + s, x, y + s]])
+        r = int(rng.randint(size // 10, size // 6))
+        cy, cx = (int(v) for v in rng.randint(r, size - r, 2))
+        img[(yy - cy)**2 + (xx - cx)**2 <= r * r] = (220, 40, 40)  # BGR blue
+        polygon = np.stack([cx + r * np.cos(angles), cy + r * np.sin(angles)],
+                           axis=1).ravel().tolist()
+        disc = dict(category_id=2, bbox=[cx - r, cy - r, 2 * r, 2 * r],
+                    area=float(np.pi * r * r), segmentation=[polygon])
+        file_name = f'{i:03d}.png'
+        mmcv.imwrite(img, os.path.join(root, 'img', file_name))
+        images.append(dict(id=i, file_name=file_name, height=size, width=size))
+        for ann in (square, disc):
+            annotations.append(dict(ann, id=len(annotations) + 1, image_id=i,
+                                    iscrowd=0))
+    categories = [dict(id=1, name='square'), dict(id=2, name='disc')]
+    with open(os.path.join(root, 'annotations.json'), 'w') as f:
+        json.dump(dict(images=images, annotations=annotations,
+                       categories=categories), f)

@@ -32,7 +32,7 @@ wheel_dir="$CACHE/wheels/mmcv-$MMCV_VERSION-$key"
 wheel=$(ls "$wheel_dir"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 
 if [ -z "$wheel" ]; then
-    echo "Building mmcv $MMCV_VERSION with ops for $key (about 25 minutes on 2 cores)."
+    echo "Building mmcv $MMCV_VERSION with ops for $key (about 12 minutes on 2 CPU cores)."
     echo "The wheel will be cached in $wheel_dir."
     mkdir -p "$CACHE/wheels"
     build=$(mktemp -d "$CACHE/build.XXXXXX")
