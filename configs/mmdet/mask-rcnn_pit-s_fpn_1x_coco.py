@@ -7,25 +7,15 @@ _base_ = [
     'mmdet::_base_/datasets/coco_instance.py',
     './_base_/schedules/adamw-ld0.75_1x.py',
     'mmdet::_base_/default_runtime.py',
+    '../_base_/backbones/pit-s.py',
 ]
-custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
-
-# An ImageNet PiT-S checkpoint in our layout, e.g. from timm's weights:
-#   python tools/model_converters/pit_to_mmvit.py pit_s-224.pth pretrain/pit-s_in1k.pth
-pretrained = 'pretrain/pit-s_in1k.pth'
 strides = [8, 16, 32, 64, 128]
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='mmvit_ext.PiT',
-        arch='s',
-        img_size=(800, 1344),  # the largest padded input of the pipeline
-        out_type='featmap',
-        out_indices=(0, 1, 2),
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', prefix='backbone.', checkpoint=pretrained)),
+        **_base_.backbone,
+        img_size=(800, 1344)),  # the largest padded input of the pipeline
     neck=dict(in_channels=[144, 288, 576], start_level=0, num_outs=5),
     rpn_head=dict(anchor_generator=dict(scales=[4], strides=strides)),
     roi_head=dict(

@@ -6,25 +6,15 @@ _base_ = [
     'mmdet::_base_/datasets/coco_detection.py',
     './_base_/schedules/adamw-ld0.75_1x.py',
     'mmdet::_base_/default_runtime.py',
+    '../_base_/backbones/deit3-s-p16.py',
 ]
-custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
-
-# An ImageNet DeiT III-S checkpoint in our layout, e.g. from timm's weights:
-#   python tools/model_converters/deit3_to_mmvit.py deit3_small.pth pretrain/deit3-s-p16_in1k.pth
-pretrained = 'pretrain/deit3-s-p16_in1k.pth'
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='mmvit_ext.DeiT3',
-        arch='s',
+        **_base_.backbone,
         img_size=(800, 1344),  # the largest padded input of the pipeline
-        patch_size=16,
-        out_type='featmap',
-        out_indices=-1,
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            type='Pretrained', prefix='backbone.', checkpoint=pretrained)),
+        out_indices=-1),
     neck=dict(
         _delete_=True,
         type='mmvit_ext.SimpleFPN',
