@@ -120,3 +120,14 @@ def test_layer_decay_needs_get_layer_depth():
             dict(optimizer=dict(type='AdamW', lr=1e-3),
                  constructor='mmvit_ext.LearningRateDecayOptimWrapperConstructor',
                  paramwise_cfg=dict(layer_decay_rate=0.5)))
+
+
+def test_without_norm_the_convs_have_a_bias():
+    fpn = build_fpn(scale_factors=(4, 1), norm_cfg=None).eval()
+    convs = [fpn.rescales[0][1], *fpn.lateral_convs, *fpn.fpn_convs]
+    assert isinstance(convs[0], nn.Identity)
+    assert all(isinstance(c, nn.Conv2d) and c.bias is not None
+               for c in convs[1:])
+    x = torch.randn(1, 32, 4, 4)
+    torch.testing.assert_close(fpn((x, ))[1],
+                               fpn.fpn_convs[1](fpn.lateral_convs[1](x)))
