@@ -52,9 +52,7 @@ def shrink(cfg, img_size):
     backbone = cfg.model.backbone
     backbone.update(TINY_BACKBONES[backbone.type], img_size=img_size,
                     drop_path_rate=0.0, init_cfg=None)
-    built = MODELS.build(backbone)
-    with torch.no_grad():
-        channels = [o.shape[1] for o in built(torch.zeros(1, 3, *img_size))]
+    channels = [f['num_chs'] for f in MODELS.build(backbone).feature_info]
 
     neck = cfg.model.get('neck')
     if neck is not None and neck.type == 'mmvit_ext.SimpleFPN':
@@ -93,34 +91,43 @@ def seg_batch(num_classes, shape=(64, 64), batch_size=2, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
+def _square_and_disc_images(num_images, size, seed):
+    """Yield images of a red square and a blue disc on a noisy grey
+    background, with the square as ``(y, x, side)``, the disc as
+    ``(cy, cx, r)`` and the disc's pixel mask."""
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for _ in range(num_images):
+        img = rng.randint(90, 150, (size, size, 3)).astype(np.uint8)
+        s = int(rng.randint(size // 5, size // 3))
+        y, x = (int(v) for v in rng.randint(0, size - s, 2))
+        img[y:y + s, x:x + s] = (40, 40, 220)  # BGR red
+        r = int(rng.randint(size // 10, size // 6))
+        cy, cx = (int(v) for v in rng.randint(r, size - r, 2))
+        disc = (yy - cy)**2 + (xx - cx)**2 <= r * r
+        img[disc] = (220, 40, 40)  # BGR blue
+        yield img, (y, x, s), (cy, cx, r), disc
+
+
 def write_synthetic_seg(root, num_images=16, size=64, seed=0):
-    """Images of a red square and a blue disc on a noisy grey background.
+    """Square-and-disc images with segmentation maps.
 
     Labels: 0 background, 1 square, 2 disc. Writes ``img/*.png`` and
     ``ann/*.png`` under ``root``.
     """
     import mmcv
 
-    rng = np.random.RandomState(seed)
-    yy, xx = np.mgrid[:size, :size]
-    for i in range(num_images):
-        img = rng.randint(90, 150, (size, size, 3)).astype(np.uint8)
+    for i, (img, (y, x, s), _, disc) in enumerate(
+            _square_and_disc_images(num_images, size, seed)):
         ann = np.zeros((size, size), np.uint8)
-        s = rng.randint(size // 5, size // 3)
-        y, x = rng.randint(0, size - s, 2)
-        img[y:y + s, x:x + s] = (40, 40, 220)  # BGR red
         ann[y:y + s, x:x + s] = 1
-        r = rng.randint(size // 10, size // 6)
-        cy, cx = rng.randint(r, size - r, 2)
-        disc = (yy - cy)**2 + (xx - cx)**2 <= r * r
-        img[disc] = (220, 40, 40)  # BGR blue
         ann[disc] = 2
         mmcv.imwrite(img, os.path.join(root, 'img', f'{i:03d}.png'))
         mmcv.imwrite(ann, os.path.join(root, 'ann', f'{i:03d}.png'))
 
 
 def write_synthetic_coco(root, num_images=16, size=128, seed=0):
-    """COCO-style instances: a red square and a blue disc per image.
+    """Square-and-disc images as COCO-style instances.
 
     Writes ``img/*.png`` and ``annotations.json`` (boxes and polygon masks,
     categories ``square`` and ``disc``) under ``root``.
@@ -129,20 +136,12 @@ def write_synthetic_coco(root, num_images=16, size=128, seed=0):
 
     import mmcv
 
-    rng = np.random.RandomState(seed)
-    yy, xx = np.mgrid[:size, :size]
     images, annotations = [], []
     angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-    for i in range(num_images):
-        img = rng.randint(90, 150, (size, size, 3)).astype(np.uint8)
-        s = int(rng.randint(size // 5, size // 3))
-        y, x = (int(v) for v in rng.randint(0, size - s, 2))
-        img[y:y + s, x:x + s] = (40, 40, 220)  # BGR red
+    for i, (img, (y, x, s), (cy, cx, r), _) in enumerate(
+            _square_and_disc_images(num_images, size, seed)):
         square = dict(category_id=1, bbox=[x, y, s, s], area=s * s,
                       segmentation=[[x, y, x + s, y, x + s, y + s, x, y + s]])
-        r = int(rng.randint(size // 10, size // 6))
-        cy, cx = (int(v) for v in rng.randint(r, size - r, 2))
-        img[(yy - cy)**2 + (xx - cx)**2 <= r * r] = (220, 40, 40)  # BGR blue
         polygon = np.stack([cx + r * np.cos(angles), cy + r * np.sin(angles)],
                            axis=1).ravel().tolist()
         disc = dict(category_id=2, bbox=[cx - r, cy - r, 2 * r, 2 * r],
