@@ -32,7 +32,7 @@ wheel_dir="$CACHE/wheels/mmcv-$MMCV_VERSION-$key"
 wheel=$(ls "$wheel_dir"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 
 if [ -z "$wheel" ]; then
-    echo "Building mmcv $MMCV_VERSION with ops for $key (about 12 minutes on 2 CPU cores)."
+    echo "Building mmcv $MMCV_VERSION with ops for $key (12 to 16 minutes on 2 CPU cores)."
     echo "The wheel will be cached in $wheel_dir."
     mkdir -p "$CACHE/wheels"
     build=$(mktemp -d "$CACHE/build.XXXXXX")
@@ -64,12 +64,9 @@ WRAP
         "${PIP[@]}" wheel --no-deps --no-build-isolation --no-binary mmcv \
         --no-cache-dir -w "$build/wheels" "mmcv==$MMCV_VERSION"
 
-    built=$(ls "$build"/wheels/mmcv-"$MMCV_VERSION"-*.whl)
     # Publish atomically: a killed build leaves no half-written wheel behind.
-    mkdir -p "$build/publish"
-    cp "$built" "$build/publish/"
     rm -rf "$wheel_dir"
-    mv "$build/publish" "$wheel_dir"
+    mv "$build/wheels" "$wheel_dir"
     wheel=$(ls "$wheel_dir"/mmcv-"$MMCV_VERSION"-*.whl)
 fi
 
