@@ -2,12 +2,11 @@
 import argparse
 import os
 import re
-import tempfile
 from collections import OrderedDict
 
 import torch
 
-from mmvit_ext.engine.checkpoint import load_checkpoint_file
+from mmvit_ext.utils import atomic_write
 
 
 def unwrap_state_dict(checkpoint):
@@ -60,17 +59,8 @@ def rename_keys(state_dict, rules, source='source'):
 def save_checkpoint_atomic(state_dict, dst, meta=None):
     """Save ``{'state_dict', 'meta'}`` to ``dst`` via a temporary file in the
     same folder, so ``dst`` is either complete or untouched."""
-    dst = os.path.abspath(dst)
-    folder = os.path.dirname(dst)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix='.pth')
-    os.close(fd)
-    try:
-        torch.save({'state_dict': state_dict, 'meta': meta or {}}, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(dst) as f:
+        torch.save({'state_dict': state_dict, 'meta': meta or {}}, f)
 
 
 def converter_main(convert, description, argv=None):
@@ -79,6 +69,7 @@ def converter_main(convert, description, argv=None):
     parser.add_argument('src', help='source checkpoint (.pth)')
     parser.add_argument('dst', help='where to write the mmvit_ext checkpoint')
     args = parser.parse_args(argv)
+    from mmvit_ext.engine.checkpoint import load_checkpoint_file
     if os.path.abspath(args.src) == os.path.abspath(args.dst):
         parser.error('src and dst must differ')
     checkpoint = load_checkpoint_file(args.src, map_location='cpu')

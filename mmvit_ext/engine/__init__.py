@@ -1,4 +1,7 @@
-from .checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
+from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
+                         UnsafeCheckpointError, check_fits,
+                         download_checkpoint, load_checkpoint_any,
+                         load_checkpoint_file, load_pretrained,
                          setup_safe_checkpoint_loading)
 from .dist import init_cpu_distributed
 from .optimizers import LearningRateDecayOptimWrapperConstructor
@@ -6,6 +9,8 @@ from .optimizers import LearningRateDecayOptimWrapperConstructor
 setup_safe_checkpoint_loading()
 
 __all__ = [
+    'CheckpointMismatchError', 'CorruptCheckpointError', 'check_fits',
+    'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'LearningRateDecayOptimWrapperConstructor', 'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'

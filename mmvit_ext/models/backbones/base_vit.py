@@ -12,6 +12,7 @@ raises ``TypeError``), accepts ``out_indices == num_layers``, and un-freezes
 frozen stages on ``model.train()``.
 """
 import math
+from collections import OrderedDict
 from typing import Sequence, Tuple, Union
 
 import numpy as np
@@ -21,6 +22,8 @@ from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import build_norm_layer, resize_pos_embed
+
+from mmvit_ext.engine.checkpoint import check_fits, load_pretrained
 
 
 def check_choice(name, value, allowed):
@@ -79,12 +82,40 @@ class TokenBackboneMixin:
                 if p is not None]
 
     def init_weights(self):
-        super().init_weights()
-        if (isinstance(self.init_cfg, dict)
-                and self.init_cfg.get('type') == 'Pretrained'):
-            return
+        """Random init, then any ``Pretrained`` entry of ``init_cfg`` (a dict
+        or a list), loaded strictly: official and timm checkpoints are
+        converted, a URL is downloaded once, and a checkpoint that leaves
+        weights unloaded is an error naming them."""
+        if self.is_init:
+            return super().init_weights()  # mmengine warns and does nothing
+        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else \
+            [self.init_cfg] if self.init_cfg else []
+        pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
+        self.init_cfg = [c for c in cfgs if c not in pretrained] or None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = cfgs or None
         for param in self._stem_params():
             trunc_normal_(param, std=0.02)
+        for cfg in pretrained:
+            load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
+                            map_location=cfg.get('map_location', 'cpu'))
+
+    def _check_checkpoint_keys(self, state_dict, prefix, *args, **kwargs):
+        """Refuse a state dict that does not fit this backbone, on every
+        loading path (``load_from``, ``get_model``, mmdet/mmseg's loaders),
+        strict or not: a backbone left with random blocks is never a
+        warning. Registered after the position-embedding resize."""
+        own = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                          if k.startswith(prefix))
+        check_fits(self, own, f'the checkpoint (keys under {prefix!r})'
+                   if prefix else 'the checkpoint')
+
+    def _register_load_hooks(self):
+        """Resize the position embedding, then check the keys."""
+        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        self._register_load_state_dict_pre_hook(self._check_checkpoint_keys)
 
     def _set_frozen_stages(self, frozen_stages, num_stages):
         """Check ``frozen_stages`` against ``num_stages`` and freeze."""
@@ -195,7 +226,7 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
         num_pos = math.prod(self.patch_resolution) + self._num_pos_tokens
         self.pos_embed = nn.Parameter(torch.zeros(1, num_pos, C))
         self.drop_after_pos = nn.Dropout(p=drop_rate)
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        self._register_load_hooks()
 
     def _init_outputs(self, out_indices, final_norm, norm_cfg, frozen_stages):
         """Output indices, final norms and frozen stages (after layers)."""

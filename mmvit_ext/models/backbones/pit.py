@@ -209,7 +209,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
         self.dist_token = nn.Parameter(torch.zeros(1, 1, embed_dims[0])) \
             if with_dist_token else None
         self.drop_after_pos = nn.Dropout(p=drop_rate)
-        self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+        self._register_load_hooks()
 
         dpr = VisionTransformerBase.drop_path_rates(drop_path_rate,
                                                     sum(depths))

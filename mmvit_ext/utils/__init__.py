@@ -1,0 +1,3 @@
+from .fileio import atomic_write
+
+__all__ = ['atomic_write']
