@@ -7,8 +7,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2,
-                    save_best='auto'),
+    # mmengine's CheckpointHook with atomic, ordered writes, RNG states for
+    # exact resume, and newest-intact auto-resume.
+    checkpoint=dict(type='mmvit_ext.SafeCheckpointHook', interval=1,
+                    max_keep_ckpts=2, save_best='auto'),
+    # Stop at the first non-finite loss or gradient (None to disable).
+    nonfinite=dict(type='mmvit_ext.NonFiniteGuardHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

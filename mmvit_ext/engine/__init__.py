@@ -4,6 +4,7 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          load_checkpoint_file, load_pretrained,
                          setup_safe_checkpoint_loading)
 from .dist import init_cpu_distributed
+from .hooks import NonFiniteError, NonFiniteGuardHook, SafeCheckpointHook
 from .optimizers import LearningRateDecayOptimWrapperConstructor
 
 setup_safe_checkpoint_loading()
@@ -11,7 +12,8 @@ setup_safe_checkpoint_loading()
 __all__ = [
     'CheckpointMismatchError', 'CorruptCheckpointError', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
-    'LearningRateDecayOptimWrapperConstructor', 'UnsafeCheckpointError',
+    'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
+    'NonFiniteGuardHook', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'
 ]

@@ -12,6 +12,12 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode='wb'):
     """Open a temporary file beside ``path``; on success, fsync it and move
@@ -29,6 +35,7 @@ def atomic_write(path, mode='wb'):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         dir=folder, prefix=f'.{os.path.basename(path)}.', suffix='.part')
+    os.fchmod(fd, 0o666 & ~_umask())  # as open() would, not mkstemp's 0600
     try:
         with os.fdopen(fd, mode) as f:
             yield f
