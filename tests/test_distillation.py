@@ -203,14 +203,20 @@ def test_teacher_logits_drive_the_dist_branch(teacher_files):
     assert losses['loss_cls'] == 0  # alpha 1: distillation only
 
 
-def test_teacher_errors_at_build_time(tmp_path, teacher_files):
+def test_teacher_errors_when_training_starts(tmp_path, teacher_files):
+    """The student builds and predicts without a usable teacher; the first
+    training step names what is wrong with it."""
     config, checkpoint, _ = teacher_files
+    x, samples = fmnist_batch()
+    model = student(dict(config=config, checkpoint=str(tmp_path / 'no.pth')))
+    assert model(x, mode='tensor').shape == (4, 10)
     with pytest.raises(FileNotFoundError, match='teacher checkpoint'):
-        student(dict(config=config, checkpoint=str(tmp_path / 'no.pth')))
+        model(x, samples, mode='loss')
     wrong = tmp_path / 'teacher100.py'
     wrong.write_text(TEACHER_CFG.format(classes=100))
     with pytest.raises(ValueError, match='predicts 100 classes'):
-        student(dict(config=str(wrong), checkpoint=checkpoint))
+        student(dict(config=str(wrong), checkpoint=checkpoint))(
+            x, samples, mode='loss')
 
 
 def test_student_checkpoint_evaluates_without_the_teacher(teacher_files,

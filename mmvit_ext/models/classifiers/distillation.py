@@ -20,9 +20,10 @@ def build_teacher(config, checkpoint, num_classes):
     for what, path in (('config', config), ('checkpoint', checkpoint)):
         if not path or not osp.isfile(path):
             raise FileNotFoundError(
-                f'teacher {what} {path!r} does not exist. Set '
-                f'model.teacher.{what}, or model.teacher=None to evaluate '
-                'the student alone')
+                f'teacher {what} {path!r} does not exist: training a '
+                f'distilled model needs its teacher. Set '
+                f'model.teacher.{what}, or model.teacher=None to train the '
+                "student alone (with head.distill_cfg=dict(type='none'))")
     teacher_classes = Config.fromfile(config).model.head.get('num_classes')
     if teacher_classes != num_classes:
         raise ValueError(f'the teacher ({config}) predicts {teacher_classes} '
@@ -41,7 +42,10 @@ class DistillationClassifier(ImageClassifier):
     """An ``ImageClassifier`` trained by a teacher through its dist token.
 
     The teacher (any mmpretrain or mmvit_ext classifier config and its
-    checkpoint) is built and loaded (safely) once, at construction. It is
+    checkpoint) is built and loaded (safely) when training starts, at the
+    first ``loss`` call: building, testing and inference need no teacher, so
+    a converted distilled checkpoint is usable without one, and a missing
+    teacher is a clear error as soon as training begins. It is
     kept out of the student: it has no gradients, is not a submodule, so it
     is neither in the optimizer nor in the saved checkpoints, and it stays
     in eval mode. In training its logits, computed under ``no_grad`` on the
@@ -52,41 +56,43 @@ class DistillationClassifier(ImageClassifier):
 
     Args:
         teacher (dict, optional): ``config`` and ``checkpoint`` paths of the
-            teacher. None builds the student alone, e.g. to evaluate a
-            distilled checkpoint or to train with
-            ``distill_cfg=dict(type='none')``.
+            teacher, needed only to train. None trains the student alone
+            (``distill_cfg=dict(type='none')``).
         **kwargs: ``backbone``, ``neck``, ``head``, ``train_cfg``,
             ``data_preprocessor``, ``init_cfg`` of ``ImageClassifier``.
     """
 
     def __init__(self, teacher=None, **kwargs):
         super().__init__(**kwargs)
-        if teacher is None:
-            self._teacher = None
-        else:
+        if teacher is not None:
             unknown = set(teacher) - {'config', 'checkpoint'}
             if unknown:
                 raise ValueError(f'teacher has unknown keys {sorted(unknown)};'
                                  ' allowed: config, checkpoint')
-            # Not a submodule: no parameters, state_dict entries or DDP.
-            object.__setattr__(
-                self, '_teacher',
-                build_teacher(teacher.get('config'), teacher.get('checkpoint'),
-                              self.head.num_classes))
+        self.teacher_cfg = teacher
+        self._teacher = None
 
     @property
     def teacher(self):
+        """The frozen teacher, built on first use (None without one)."""
+        if self._teacher is None and self.teacher_cfg is not None:
+            # Not a submodule: no parameters, state_dict entries or DDP.
+            object.__setattr__(
+                self, '_teacher',
+                build_teacher(self.teacher_cfg.get('config'),
+                              self.teacher_cfg.get('checkpoint'),
+                              self.head.num_classes))
         return self._teacher
 
     @torch.no_grad()
     def teacher_logits(self, inputs):
         """The teacher's logits on ``inputs`` (no gradient, eval mode)."""
-        self._teacher.to(inputs.device).eval()
-        return self._teacher(inputs, mode='tensor')
+        self.teacher.to(inputs.device).eval()
+        return self.teacher(inputs, mode='tensor')
 
     def loss(self, inputs, data_samples):
         feats = self.extract_feat(inputs)
-        if self._teacher is None:
+        if self.teacher is None:
             return self.head.loss(feats, data_samples)
         return self.head.loss(
             feats, data_samples, teacher_logits=self.teacher_logits(inputs))
