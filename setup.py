@@ -11,6 +11,16 @@ def read_requirements(name):
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith('#')]
 
 
+def mim_files():
+    """``configs/`` and ``model-index.yml``, shipped inside the package as
+    ``mmvit_ext/.mim`` (links in the repository), as mmpretrain does."""
+    files = ['.mim/model-index.yml']
+    for path in sorted((HERE / 'configs').rglob('*')):
+        if path.suffix in ('.py', '.yml'):
+            files.append('.mim/' + path.relative_to(HERE).as_posix())
+    return files
+
+
 version = {}
 exec((HERE / 'mmvit_ext' / 'version.py').read_text(), version)
 
@@ -23,6 +33,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['mmvit_ext', 'mmvit_ext.*']),
+    package_data={'mmvit_ext': mim_files()},
     install_requires=read_requirements('runtime'),
     extras_require={'tests': read_requirements('tests')},
     classifiers=[

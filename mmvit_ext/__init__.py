@@ -5,5 +5,8 @@ makes mmengine's checkpoint loading safe on torch >= 2.6.
 """
 from .version import __version__
 from . import engine, models  # noqa: F401,E402  (registers modules)
+from .mim import register_package  # noqa: E402
+
+register_package()
 
 __all__ = ['__version__']
