@@ -17,7 +17,7 @@ demo: venv data
 	rm -rf $(DEMO_WORK_DIR)
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
-		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json
+		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json --out-item metrics
 	@$(PY) -c "import json; m = json.load(open('$(DEMO_WORK_DIR)/test_metrics.json')); \
 		print(f\"Fashion-MNIST test top-1 of the final checkpoint: {m['accuracy/top1']:.2f}%\")"
 

@@ -69,7 +69,7 @@ def test_test_tool_reproduces_the_training_evaluation(trained, repo_root):
     out = work_dir / 'metrics.json'
     run(repo_root, sys.executable, 'tools/test.py', DEMO,
         str(work_dir / 'epoch_2.pth'), '--work-dir', str(work_dir / 'test'),
-        '--out', str(out))
+        '--out', str(out), '--out-item', 'metrics')
     assert json.loads(out.read_text())['accuracy/top1'] == \
         pytest.approx(val_top1(log)[-1], abs=1e-6)
 
@@ -102,7 +102,8 @@ def test_dist_train_and_test_two_processes(trained, repo_root, tmp_path):
     proc = run(repo_root, 'bash', 'tools/dist_train.sh', DEMO, '2',
                '--work-dir', str(work_dir), '--cfg-options',
                'train_cfg.max_epochs=2', 'param_scheduler.1.end=2', env=env)
-    log = proc.stderr + proc.stdout
+    # The environment goes to the log file, not the console.
+    log = ''.join(p.read_text() for p in work_dir.glob('*/*.log'))
     assert 'Distributed training: True' in log
     ckpt = load_checkpoint_file(str(work_dir / 'epoch_2.pth'))
     # 640 images shared by 2 processes x 128 -> 3 iterations per epoch.
@@ -112,9 +113,9 @@ def test_dist_train_and_test_two_processes(trained, repo_root, tmp_path):
     single, dist = tmp_path / 'single.json', tmp_path / 'dist.json'
     ckpt_path = str(work_dir / 'epoch_2.pth')
     run(repo_root, sys.executable, 'tools/test.py', DEMO, ckpt_path,
-        '--work-dir', str(tmp_path / 't1'), '--out', str(single))
+        '--work-dir', str(tmp_path / 't1'), '--out', str(single), '--out-item', 'metrics')
     run(repo_root, 'bash', 'tools/dist_test.sh', DEMO, ckpt_path, '2',
-        '--work-dir', str(tmp_path / 't2'), '--out', str(dist),
+        '--work-dir', str(tmp_path / 't2'), '--out', str(dist), '--out-item', 'metrics',
         env=dict(env, PORT='29518'))
     assert json.loads(dist.read_text())['accuracy/top1'] == pytest.approx(
         json.loads(single.read_text())['accuracy/top1'], abs=1e-6)

@@ -4,13 +4,18 @@ Usage: python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]] [--amp]
                              [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
+import warnings
 import os
 import os.path as osp
+
+# mmcv-lite has no compiled ops; classification does not need them.
+warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmvit_ext.engine import init_cpu_distributed  # also registers modules
+from mmvit_ext.registry import RUNNERS
 
 
 def parse_args():
@@ -65,7 +70,9 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     init_cpu_distributed(cfg, args.launcher)
-    Runner.from_cfg(cfg).train()
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg \
+        else Runner.from_cfg(cfg)
+    runner.train()
 
 
 if __name__ == '__main__':

@@ -2,6 +2,8 @@
 # modules first, then mmpretrain's and mmengine's.
 default_scope = 'mmvit_ext'
 custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
+# mmengine's Runner, with the start-up dump kept in the log file only.
+runner_type = 'mmvit_ext.Runner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

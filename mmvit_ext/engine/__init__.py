@@ -6,6 +6,7 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
 from .dist import init_cpu_distributed
 from .hooks import NonFiniteError, NonFiniteGuardHook, SafeCheckpointHook
 from .optimizers import LearningRateDecayOptimWrapperConstructor
+from .runner import Runner
 
 setup_safe_checkpoint_loading()
 
@@ -13,7 +14,7 @@ __all__ = [
     'CheckpointMismatchError', 'CorruptCheckpointError', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
-    'NonFiniteGuardHook', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'
 ]

@@ -194,6 +194,15 @@ def load_checkpoint_any(filename, map_location=None):
     return converted
 
 
+# mmengine logs ``Loads checkpoint by <name[10:]> backend``.
+def load_from_local(filename, map_location=None):
+    return load_checkpoint_any(filename, map_location)
+
+
+def load_from_http(filename, map_location=None):
+    return load_checkpoint_any(filename, map_location)
+
+
 def state_dict_of(checkpoint):
     """The state dict of a loaded checkpoint (mmengine's or a bare one)."""
     if isinstance(checkpoint, dict) and isinstance(
@@ -302,8 +311,7 @@ def setup_safe_checkpoint_loading():
     torch.serialization.add_safe_globals(SAFE_GLOBALS)
     HistoryBuffer.__getstate__ = _history_buffer_getstate
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_any, force=True)
+        prefixes='', loader=load_from_local, force=True)
     # mmengine's own http loader calls torch.hub with weights_only=False.
     CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), loader=load_checkpoint_any,
-        force=True)
+        prefixes=('http://', 'https://'), loader=load_from_http, force=True)

@@ -338,8 +338,8 @@ class NonFiniteGuardHook(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        terms = {k: float(v) for k, v in (outputs or {}).items()
-                 if 'loss' in k}
+        terms = {k: float(v.detach() if torch.is_tensor(v) else v)
+                 for k, v in (outputs or {}).items() if 'loss' in k}
         bad_terms = [k for k, v in terms.items() if not np.isfinite(v)]
         if not bad_terms and not self._bad_grads:
             return

@@ -17,7 +17,9 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='PackInputs')]
+# The resize is a no-op on the dataset's 28x28 arrays; it lets image files
+# of any size be predicted (tools/infer.py reads them as grey images).
+test_pipeline = [dict(type='Resize', scale=(28, 28)), dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=128,
@@ -25,6 +27,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        split='train',
         test_mode=False,
         download=False,
         pipeline=train_pipeline),
@@ -37,6 +40,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        split='test',
         test_mode=True,
         download=False,
         pipeline=test_pipeline),
