@@ -43,6 +43,7 @@ def main():
         cfg, pretrained=args.checkpoint, device=args.device)
     results = inferencer(args.images, show_dir=args.show_dir)
     classes = inferencer.classes
+    print()  # end the progress bar line
     for image, result in zip(args.images, results):
         scores = torch.as_tensor(result['pred_scores'])
         values, indices = scores.topk(min(args.topk, scores.numel()))

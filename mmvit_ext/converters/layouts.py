@@ -40,13 +40,12 @@ LAYOUTS = [
 
 def detect_layout(checkpoint):
     """The name and converter of a foreign checkpoint's layout, or
-    ``(None, None)`` for ours (``backbone.``/``head.`` keys) and anything
-    unknown."""
+    ``(None, None)`` for ours (``backbone.`` keys; official and timm ones
+    have a bare ``head.``) and anything unknown."""
     if not isinstance(checkpoint, dict):
         return None, None
     state_dict = unwrap_state_dict(checkpoint)
-    if _any(state_dict, lambda k: k.startswith(('backbone.', 'head.',
-                                                  'neck.'))):
+    if _any(state_dict, lambda k: k.startswith('backbone.')):
         return None, None
     for name, test, convert in LAYOUTS:
         if test(state_dict):
