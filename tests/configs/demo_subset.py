@@ -5,4 +5,5 @@ _base_ = ['../../configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py']
 train_dataloader = dict(dataset=dict(indices=640))
 val_dataloader = dict(dataset=dict(indices=500))
 test_dataloader = val_dataloader
-default_hooks = dict(logger=dict(interval=1))
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(max_keep_ckpts=-1))
