@@ -135,6 +135,10 @@ def load_checkpoint_file(filename, map_location=None):
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
+        if 'Unsupported operand' in str(e) or 'invalid load key' in str(e):
+            raise CorruptCheckpointError(
+                f'checkpoint {filename} is not a PyTorch checkpoint (or is '
+                'damaged): it is not a valid pickle') from None
         raise UnsafeCheckpointError(
             f'Refused to load {filename}: it needs a Python global that is '
             'not allow-listed for safe (weights_only=True) loading, so '
