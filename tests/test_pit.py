@@ -60,5 +60,7 @@ def test_bad_arch_dict():
     with pytest.raises(ValueError, match='one value per stage'):
         PiT(arch=dict(embed_dims=(8, 16), depths=(1, 1, 1),
                       num_heads=(1, 1, 1)))
-    with pytest.raises(ValueError, match='smaller than the patch size'):
-        PiT(arch='ti', img_size=8)
+    with pytest.raises(ValueError, match=r'stage 1 embed_dims 16 is not '
+                       r'divisible by num_heads 3: use num_heads in '
+                       r'\[1, 2, 4, 8, 16\]'):
+        PiT(arch=dict(embed_dims=(8, 16), depths=(1, 1), num_heads=(1, 3)))

@@ -18,6 +18,7 @@ from typing import Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -31,6 +32,62 @@ def check_choice(name, value, allowed):
     if value not in allowed:
         raise ValueError(f'{name} {value!r} is not one of '
                          f'{sorted(allowed, key=str)}')
+
+
+def check_positive_ints(name, value, pair=False):
+    """Raise ``ValueError`` unless ``value`` is an int >= 1 or, with
+    ``pair``, also an ``(H, W)`` pair of them."""
+    values = value if pair and isinstance(value, (tuple, list)) else (value, )
+    if not (1 <= len(values) <= 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            for v in values)):
+        allowed = 'an int >= 1 or an (H, W) pair of them' if pair else \
+            'an int >= 1'
+        raise ValueError(f'{name} {value!r} is invalid: it must be {allowed}')
+
+
+def check_stem(name, in_channels, img_size, patch_size=None):
+    """Check the input channels, ``img_size`` and the patch size."""
+    check_positive_ints(f'{name} in_channels', in_channels)
+    check_positive_ints(f'{name} img_size', img_size, pair=True)
+    if patch_size is not None:
+        check_positive_ints(f'{name} patch_size', patch_size, pair=True)
+
+
+def check_heads(name, embed_dims, num_heads):
+    """Raise ``ValueError`` unless ``num_heads`` divides ``embed_dims``."""
+    check_positive_ints(f'{name} embed_dims', embed_dims)
+    check_positive_ints(f'{name} num_heads', num_heads)
+    if embed_dims % num_heads:
+        divisors = [d for d in range(1, embed_dims + 1) if embed_dims % d == 0]
+        raise ValueError(
+            f'{name} embed_dims {embed_dims} is not divisible by num_heads '
+            f'{num_heads}: use num_heads in {divisors[:12]}'
+            f'{" ..." if len(divisors) > 12 else ""}')
+
+
+def tile_padding(size, kernel, stride):
+    """Pixels to add after ``size`` so that windows of ``kernel`` at
+    ``stride`` cover it exactly: ``size`` rounded up to a size the stem
+    tiles, as mmcv's ``PatchEmbed`` does with its ``'corner'`` padding."""
+    if size <= kernel:
+        return kernel - size
+    return -(size - kernel) % stride
+
+
+def pad_to_tile(x, kernel, stride):
+    """Zero-pad a (B, C, H, W) map at the bottom and right by
+    :func:`tile_padding`, so that a ``kernel``/``stride`` conv covers every
+    pixel."""
+    pad_h = tile_padding(x.shape[-2], kernel, stride)
+    pad_w = tile_padding(x.shape[-1], kernel, stride)
+    return F.pad(x, (0, pad_w, 0, pad_h)) if pad_h or pad_w else x
+
+
+def tiled_size(size, kernel, stride):
+    """The output size of a ``kernel``/``stride`` conv after
+    :func:`pad_to_tile`."""
+    return (size + tile_padding(size, kernel, stride) - kernel) // stride + 1
 
 
 def resolve_arch(arch, arch_zoo, essential_keys, model_name):

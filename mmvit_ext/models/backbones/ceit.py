@@ -5,7 +5,9 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import VisionTransformerBase, resolve_arch, to_hw
+from .base_vit import (VisionTransformerBase, check_heads, check_positive_ints,
+                       check_stem, pad_to_tile, resolve_arch, tiled_size,
+                       to_hw)
 
 
 class Image2Tokens(BaseModule):
@@ -13,7 +15,9 @@ class Image2Tokens(BaseModule):
 
     With the defaults (7x7 stride-2 conv, 3x3 stride-2 max-pool, 4x4
     projection) the total stride is 16. There is no activation between the
-    BatchNorm and the pooling, as in the official code.
+    BatchNorm and the pooling, as in the official code. A pooled map that
+    the projection does not divide is zero-padded at the bottom and right to
+    the next multiple.
     """
 
     def __init__(self,
@@ -25,6 +29,11 @@ class Image2Tokens(BaseModule):
                  patch_size=4,
                  init_cfg=None):
         super().__init__(init_cfg)
+        for name, value in (('stem_channels', stem_channels),
+                            ('stem_kernel_size', stem_kernel_size),
+                            ('stem_stride', stem_stride),
+                            ('patch_size', patch_size)):
+            check_positive_ints(f'CeiT stem_cfg {name}', value)
         self.conv = nn.Conv2d(
             in_channels,
             stem_channels,
@@ -34,12 +43,22 @@ class Image2Tokens(BaseModule):
             bias=False)
         self.bn = nn.BatchNorm2d(stem_channels)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.patch_size = patch_size
         self.projection = nn.Conv2d(stem_channels, embed_dims, patch_size,
                                     patch_size)
         self.stride = stem_stride * 2 * patch_size
 
+    def out_size(self, hw):
+        """The token grid for an input of size ``hw``."""
+        k, st, p = (self.conv.kernel_size[0], self.conv.stride[0],
+                    self.conv.padding[0])
+        pooled = (((s + 2 * p - k) // st + 1 - 1) // 2 + 1 for s in hw)
+        return tuple(tiled_size(s, self.patch_size, self.patch_size)
+                     for s in pooled)
+
     def forward(self, x):
-        x = self.projection(self.maxpool(self.bn(self.conv(x))))
+        x = self.maxpool(self.bn(self.conv(x)))
+        x = self.projection(pad_to_tile(x, self.patch_size, self.patch_size))
         return x.flatten(2).transpose(1, 2), tuple(x.shape[2:])
 
 
@@ -154,7 +173,9 @@ class CeiT(VisionTransformerBase):
         arch (str | dict): ``'t'``, ``'s'``, ``'b'`` (or their long names),
             or a dict with ``embed_dims``, ``num_layers``, ``num_heads`` and
             ``feedforward_channels`` or ``mlp_ratio``. Defaults to ``'t'``.
-        img_size (int | tuple): Defaults to 224.
+        img_size (int | tuple): The size the position embedding is built
+            for; the grid is the one the stem makes at this size, padding
+            included (see :class:`Image2Tokens`). Defaults to 224.
         in_channels (int): Defaults to 3.
         stem_cfg (dict): Overrides for :class:`Image2Tokens`
             (``stem_channels``, ``stem_kernel_size``, ``stem_stride``,
@@ -205,14 +226,16 @@ class CeiT(VisionTransformerBase):
         self.num_layers = arch['num_layers']
         ffn_channels = arch.get('feedforward_channels') or int(
             self.embed_dims * arch.get('mlp_ratio', 4))
+        check_heads('CeiT', self.embed_dims, arch['num_heads'])
+        check_stem('CeiT', in_channels, img_size)
         self.img_size = to_hw(img_size)
 
         self.patch_embed = Image2Tokens(in_channels, self.embed_dims,
                                         **stem_cfg)
         self.patch_stride = self.patch_embed.stride
         self._init_tokens(
-            self._grid(self.img_size), with_cls_token, with_dist_token,
-            out_type, interpolate_mode, drop_rate)
+            self.patch_embed.out_size(self.img_size), with_cls_token,
+            with_dist_token, out_type, interpolate_mode, drop_rate)
 
         dpr = self.drop_path_rates(drop_path_rate, self.num_layers)
         self.layers = ModuleList([
@@ -231,19 +254,6 @@ class CeiT(VisionTransformerBase):
                 norm_cfg=norm_cfg) for i in range(self.num_layers)
         ])
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
-
-    def _grid(self, size):
-        """The token grid the stem makes from an input of ``size``."""
-        stem = self.patch_embed
-        conv, pool, proj = stem.conv, stem.maxpool, stem.projection
-
-        def out(s, k, st, p):
-            return (s + 2 * p - k) // st + 1
-
-        return tuple(
-            out(out(out(s, conv.kernel_size[0], conv.stride[0],
-                        conv.padding[0]), 3, 2, 1), proj.kernel_size[0],
-                proj.stride[0], 0) for s in size)
 
     def forward_layer(self, layer, x, hw):
         return layer(x, hw)

@@ -6,8 +6,9 @@ from mmengine.model import BaseModule, ModuleList, Sequential
 from mmpretrain.models.utils import LayerScale, build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_choice, resolve_arch,
-                       to_hw)
+from .base_vit import (VisionTransformerBase, check_choice, check_heads,
+                       check_positive_ints, check_stem, pad_to_tile,
+                       resolve_arch, tiled_size, to_hw)
 
 
 class ReAttention(BaseModule):
@@ -112,7 +113,9 @@ class DeepViTBlock(BaseModule):
 
 
 class LinearPatchEmbed(BaseModule):
-    """Unfold non-overlapping patches and project them with a Linear."""
+    """Unfold non-overlapping patches and project them with a Linear. An
+    input that ``patch_size`` does not divide is zero-padded at the bottom
+    and right to the next multiple."""
 
     def __init__(self, in_channels, embed_dims, patch_size, init_cfg=None):
         super().__init__(init_cfg)
@@ -120,33 +123,50 @@ class LinearPatchEmbed(BaseModule):
         self.unfold = nn.Unfold(kernel_size=patch_size, stride=patch_size)
         self.projection = nn.Linear(in_channels * patch_size**2, embed_dims)
 
+    def out_size(self, hw):
+        """The token grid for an input of size ``hw``."""
+        return tuple(tiled_size(s, self.patch_size, self.patch_size)
+                     for s in hw)
+
     def forward(self, x):
-        hw = (x.shape[2] // self.patch_size, x.shape[3] // self.patch_size)
+        x = pad_to_tile(x, self.patch_size, self.patch_size)
+        hw = self.out_size(x.shape[2:])
         # (B, C*p*p, h*w) -> (B, h*w, C)
         return self.projection(self.unfold(x).transpose(1, 2)), hw
 
 
 class CNNPatchEmbed(BaseModule):
     """The official DeepViT-S/L stem: 7x7 stride-2 conv + BN + ReLU, 3x3
-    conv + BN + ReLU (64 channels), then a ``patch_size / 2`` projection."""
+    conv + BN + ReLU (64 channels), then a ``patch_size / 2`` projection.
+    A stem output that the projection does not divide is zero-padded at the
+    bottom and right to the next multiple."""
 
     def __init__(self, in_channels, embed_dims, patch_size, stem_channels=64,
                  init_cfg=None):
         super().__init__(init_cfg)
         if patch_size % 2:
-            raise ValueError(f'the CNN stem needs an even patch_size, got '
-                             f'{patch_size}')
+            raise ValueError(f'DeepViT patch_size {patch_size} is invalid for '
+                             "patch_embed='cnn': it must be even (the stem "
+                             'halves the input)')
         relu = build_activation_layer(dict(type='ReLU', inplace=True))
         self.stem = Sequential(
             nn.Conv2d(in_channels, stem_channels, 7, 2, 3, bias=False),
             nn.BatchNorm2d(stem_channels), relu,
             nn.Conv2d(stem_channels, stem_channels, 3, 1, 1, bias=False),
             nn.BatchNorm2d(stem_channels), relu)
+        self.proj_size = patch_size // 2
         self.projection = nn.Conv2d(
-            stem_channels, embed_dims, patch_size // 2, patch_size // 2)
+            stem_channels, embed_dims, self.proj_size, self.proj_size)
+
+    def out_size(self, hw):
+        """The token grid for an input of size ``hw``."""
+        return tuple(
+            tiled_size((s - 1) // 2 + 1, self.proj_size, self.proj_size)
+            for s in hw)
 
     def forward(self, x):
-        x = self.projection(self.stem(x))
+        x = self.projection(
+            pad_to_tile(self.stem(x), self.proj_size, self.proj_size))
         return x.flatten(2).transpose(1, 2), tuple(x.shape[2:])
 
 
@@ -177,7 +197,10 @@ class DeepViT(VisionTransformerBase):
             ``scale_adjustment`` and ``transform_scale``; the arguments of
             the same names override them. Defaults to ``'16b'``.
         img_size (int | tuple): The size the position embedding is built
-            for. Defaults to 224.
+            for. Every stem zero-pads an input it does not tile at the
+            bottom and right (the conv and linear stems to a multiple of
+            ``patch_size``, the CNN stem before its projection), and the
+            grid is the one the stem makes at this size. Defaults to 224.
         patch_size (int): Defaults to 16.
         in_channels (int): Defaults to 3.
         re_attention (bool | int | Sequence[bool], optional): Re-attention in
@@ -262,6 +285,9 @@ class DeepViT(VisionTransformerBase):
         else:
             raise ValueError('DeepViT arch needs feedforward_channels or '
                              'mlp_ratio')
+        check_heads('DeepViT', self.embed_dims, arch['num_heads'])
+        check_stem('DeepViT', in_channels, img_size)
+        check_positive_ints('DeepViT patch_size', patch_size)
         self.img_size = to_hw(img_size)
         self.re_attention = self._re_attention_per_block(
             arch.get('re_attention', True))
@@ -280,9 +306,11 @@ class DeepViT(VisionTransformerBase):
             self.patch_embed = CNNPatchEmbed(in_channels, self.embed_dims,
                                              patch_size)
         self.patch_stride = patch_size
-        self._init_tokens(
-            tuple(s // patch_size for s in self.img_size), with_cls_token,
-            with_dist_token, out_type, interpolate_mode, drop_rate)
+        # The grid the stem makes at img_size, padding included.
+        grid = self.patch_embed.init_out_size if embed == 'conv' else \
+            self.patch_embed.out_size(self.img_size)
+        self._init_tokens(grid, with_cls_token, with_dist_token, out_type,
+                          interpolate_mode, drop_rate)
 
         dpr = self.drop_path_rates(drop_path_rate, self.num_layers)
         self.layers = ModuleList([

@@ -4,7 +4,8 @@ from mmpretrain.models.backbones.vision_transformer import \
     TransformerEncoderLayer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import VisionTransformerBase, resolve_arch, to_hw
+from .base_vit import (VisionTransformerBase, check_heads, check_stem,
+                       resolve_arch, to_hw)
 
 
 @MODELS.register_module()
@@ -39,7 +40,10 @@ class DeiT3(VisionTransformerBase):
             Defaults to ``'base'``.
         img_size (int | tuple): The input size the position embedding is
             built for. Other sizes work; the embedding is interpolated at run
-            time. Defaults to 224.
+            time. A size that ``patch_size`` does not divide is zero-padded
+            at the bottom and right to the next multiple (mmcv's
+            ``PatchEmbed`` with ``'corner'`` padding), so the grid is
+            ``ceil(img_size / patch_size)``. Defaults to 224.
         patch_size (int | tuple): The patch size. Defaults to 16.
         in_channels (int): Input channels. Defaults to 3.
         out_indices (int | Sequence[int]): Blocks whose output is returned,
@@ -139,8 +143,11 @@ class DeiT3(VisionTransformerBase):
         self.arch_settings = resolve_arch(arch, self.arch_zoo,
                                           self.essential_keys,
                                           type(self).__name__)
+        name = type(self).__name__
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
+        check_heads(name, self.embed_dims, self.arch_settings['num_heads'])
+        check_stem(name, in_channels, img_size, patch_size)
         self.img_size = to_hw(img_size)
 
         _patch_cfg = dict(
@@ -160,9 +167,9 @@ class DeiT3(VisionTransformerBase):
         if not use_layer_scale:
             layer_scale_init_value = 0.
         elif layer_scale_init_value <= 0:
-            raise ValueError('layer_scale_init_value must be > 0 with '
-                             f'use_layer_scale=True, got '
-                             f'{layer_scale_init_value}')
+            raise ValueError(f'{name} layer_scale_init_value '
+                             f'{layer_scale_init_value} is invalid: it must '
+                             'be > 0 with use_layer_scale=True')
         dpr = self.drop_path_rates(drop_path_rate, self.num_layers)
         layer_cfgs = self.expand_layer_cfgs(layer_cfgs, self.num_layers)
         self.layers = ModuleList()

@@ -10,7 +10,9 @@ from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
 from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
-                       check_choice, normalize_indices, resolve_arch, to_hw)
+                       check_choice, check_heads, check_positive_ints,
+                       check_stem, normalize_indices, pad_to_tile,
+                       resolve_arch, tiled_size, to_hw)
 
 
 class PiTPooling(BaseModule):
@@ -73,9 +75,13 @@ class PiT(TokenBackboneMixin, BaseBackbone):
 
     The differences between this PiT and timm's:
 
-    1. Any input size (H, W >= ``patch_size``), square or not: the 4-D
-       position embedding is interpolated at run time, and a checkpoint made
-       for another ``img_size`` is resized on load.
+    1. Any input size, square or not: the 4-D position embedding is
+       interpolated at run time, and a checkpoint made for another
+       ``img_size`` is resized on load. An input the stem does not tile
+       (``(size - patch_size) % stride != 0``, or smaller than the patch) is
+       zero-padded at the bottom and right up to the next size it does;
+       timm and the official code drop the uncovered pixels instead. At 224
+       px and every ImageNet config nothing is padded.
     2. ``out_indices`` selects stages, and ``out_type`` gives per-stage
        ``featmap`` pyramids for dense prediction.
 
@@ -172,16 +178,17 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             raise ValueError(
                 'PiT arch needs one value per stage in embed_dims, depths and '
                 f'num_heads, got {embed_dims}, {depths} and {num_heads}')
-        for dims, heads in zip(embed_dims, num_heads):
-            if dims % heads:
-                raise ValueError(f'PiT embed_dims {dims} is not divisible by '
-                                 f'num_heads {heads}')
+        for i, (dims, heads) in enumerate(zip(embed_dims, num_heads)):
+            check_heads(f'PiT stage {i}', dims, heads)
         self.embed_dims, self.depths, self.num_heads = \
             embed_dims, depths, num_heads
         self.num_stages = len(depths)
         self.patch_size = arch.get('patch_size', 16)
         self.stride = arch.get('stride', 8)
         mlp_ratio = arch.get('mlp_ratio', 4)
+        check_stem('PiT', in_channels, img_size)
+        check_positive_ints('PiT patch_size', self.patch_size)
+        check_positive_ints('PiT stride', self.stride)
 
         check_choice('PiT out_type', out_type, self.OUT_TYPES)
         if distilled is not None:
@@ -199,10 +206,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             kernel_size=self.patch_size,
             stride=self.stride)
         self.patch_resolution = tuple(
-            (s - self.patch_size) // self.stride + 1 for s in self.img_size)
-        if min(self.patch_resolution) < 1:
-            raise ValueError(f'PiT img_size {img_size} is smaller than the '
-                             f'patch size {self.patch_size}')
+            tiled_size(s, self.patch_size, self.stride) for s in self.img_size)
         self.pos_embed = nn.Parameter(
             torch.zeros(1, embed_dims[0], *self.patch_resolution))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims[0]))
@@ -261,7 +265,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             align_corners=False).to(pos_embed.dtype)
 
     def forward(self, x):
-        x = self.patch_embed(x)
+        x = self.patch_embed(pad_to_tile(x, self.patch_size, self.stride))
         x = self.drop_after_pos(
             x + self._resize_pos_embed(self.pos_embed, x.shape[-2:]))
         tokens = [self.cls_token, self.dist_token][:self.num_extra_tokens]

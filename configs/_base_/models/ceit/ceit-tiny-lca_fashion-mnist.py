@@ -1,7 +1,7 @@
 # A small CeiT for 28x28 grey images. The I2T stem keeps the resolution
-# (3x3 stride-1 conv, max-pool to 14x14) and projects 3x3 patches, so the
-# LeFF blocks see a 4x4 grid; the LCA head attends over the class tokens of
-# all 4 blocks.
+# (3x3 stride-1 conv, max-pool to 14x14) and projects 3x3 patches (the
+# 14x14 map is zero-padded to 15x15), so the LeFF blocks see a 5x5 grid; the
+# LCA head attends over the class tokens of all 4 blocks.
 model = dict(
     type='ImageClassifier',
     backbone=dict(

@@ -1,5 +1,6 @@
-# A small PiT for 28x28 grey images: a 6x6 stride-3 stem gives an 8x8 grid,
-# pooled to 4x4 and 2x2 by the later stages.
+# A small PiT for 28x28 grey images: a 6x6 stride-3 stem (on the image
+# zero-padded to 30x30) gives a 9x9 grid, pooled to 5x5 and 3x3 by the later
+# stages.
 model = dict(
     type='ImageClassifier',
     backbone=dict(
