@@ -4,7 +4,7 @@ Importing the package registers every module in the ``mmvit_ext`` scope and
 makes mmengine's checkpoint loading safe on torch >= 2.6.
 """
 from .version import __version__
-from . import apis, engine, models  # noqa: F401,E402  (registers modules)
+from . import apis, datasets, engine, models  # noqa: F401,E402  (registers modules)
 from .mim import register_package  # noqa: E402
 
 register_package()

@@ -15,6 +15,9 @@ default_hooks = dict(
                     max_keep_ckpts=2, save_best='auto'),
     # Stop at the first non-finite loss or gradient (None to disable).
     nonfinite=dict(type='mmvit_ext.NonFiniteGuardHook'),
+    # Before the first iteration: the head takes the backbone's channels
+    # and has at least the data's classes.
+    classifier_check=dict(type='mmvit_ext.ClassifierCheckHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

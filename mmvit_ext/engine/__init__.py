@@ -3,6 +3,7 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          download_checkpoint, load_checkpoint_any,
                          load_checkpoint_file, load_pretrained,
                          setup_safe_checkpoint_loading)
+from .classifier_check import ClassifierCheckHook
 from .dist import init_cpu_distributed
 from .hooks import NonFiniteError, NonFiniteGuardHook, SafeCheckpointHook
 from .optimizers import LearningRateDecayOptimWrapperConstructor
@@ -11,7 +12,8 @@ from .runner import Runner
 setup_safe_checkpoint_loading()
 
 __all__ = [
-    'CheckpointMismatchError', 'CorruptCheckpointError', 'check_fits',
+    'CheckpointMismatchError', 'ClassifierCheckHook',
+    'CorruptCheckpointError', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
     'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook', 'UnsafeCheckpointError',

@@ -99,6 +99,7 @@ class LCAClsHead(ClsHead):
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=.02),
                  **kwargs):
         super().__init__(init_cfg=init_cfg, **kwargs)
+        self.in_channels = in_channels
         self.num_classes = num_classes
         self.num_layers = num_layers
         self.pos_layer_embed = nn.Parameter(
