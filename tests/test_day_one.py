@@ -4,8 +4,6 @@ import contextlib
 import functools
 import http.server
 import os
-import subprocess
-import sys
 import threading
 
 import cv2
@@ -20,9 +18,11 @@ from mmpretrain.apis import get_model
 from mmvit_ext.engine import CheckpointMismatchError, load_checkpoint_any
 from mmvit_ext.registry import MODELS
 from parity_utils import image, randomize_
+from user_utils import run, write_folder
 
 DEIT3_S = 'configs/deit3/deit3-s-p16_8xb256_in1k.py'
 GREY = 'configs/custom/deit3-tiny-p7_1xb64_folder-grey-28px.py'
+RGB = 'configs/custom/deit3-s-p16_1xb32_folder-224px.py'
 TINY = dict(arch=dict(embed_dims=16, num_layers=2, num_heads=2,
                       feedforward_channels=32), img_size=32, patch_size=8)
 
@@ -122,31 +122,6 @@ def test_a_checkpoint_that_does_not_fit_is_an_error(tmp_path):
 
 
 # ------------------------------------------------------ through the tools
-def run(cwd, *args, ok=True):
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=600)
-    log = proc.stdout + proc.stderr
-    assert (proc.returncode == 0) == ok, log[-4000:]
-    return log
-
-
-def write_folder(root, per_class):
-    """Three classes of noisy grey images of various sizes: horizontal
-    stripes, vertical stripes and a checkerboard, four periods across."""
-    rng = np.random.default_rng(0)
-    for split, n in (('train', per_class), ('val', per_class // 3)):
-        for label in ('horizontal', 'vertical', 'checker'):
-            os.makedirs(root / split / label, exist_ok=True)
-            for i in range(n):
-                size = int(rng.integers(20, 60))  # any size is resized
-                rows, cols = np.indices((size, size)) * 8 // size % 2
-                pattern = dict(horizontal=rows, vertical=cols,
-                               checker=rows ^ cols)[label]
-                img = pattern * 160 + 40 + rng.normal(0, 20, (size, size))
-                cv2.imwrite(str(root / split / label / f'{i}.png'),
-                            np.clip(img, 0, 255).astype(np.uint8))
-
-
 @pytest.fixture(scope='module')
 def grey_run(repo_root, tmp_path_factory):
     """Fine-tune the grey folder config from a demo checkpoint, with the
@@ -213,6 +188,36 @@ def test_tools_refuse_a_checkpoint_that_does_not_fit(grey_run, repo_root):
               '--cfg-options', 'load_from=work_dirs/demo/epoch_13.pth',
               'train_cfg.max_epochs=1', ok=False)
     assert 'head.fc.weight: checkpoint (10, 64) vs model (3, 64)' in log
+
+
+def test_own_rgb_folder_fine_tunes_from_an_official_url(
+        timm_deit3, repo_root, tmp_path):
+    """The RGB folder config as shipped (DeiT III-S at 224 px, 2 loader
+    workers), its `pretrained` URL served locally: the raw timm file is
+    downloaded, converted and loaded, grey files are read as RGB, and the
+    fine-tuned checkpoint evaluates and predicts with the folder's classes."""
+    folder, _ = timm_deit3
+    write_folder(tmp_path / 'data' / 'my_dataset', per_class=12)
+    config = os.path.join(repo_root, RGB)
+    env = dict(os.environ, MMVIT_EXT_CACHE=str(tmp_path / 'cache'))
+    with serve(folder) as url:
+        log = run(tmp_path, os.path.join(repo_root, 'tools/train.py'),
+                  config, '--work-dir', 'work_dirs/rgb', '--cfg-options',
+                  f'model.backbone.init_cfg.checkpoint={url}/deit3_small.pth',
+                  'model.head.num_classes=3',
+                  'data_preprocessor.num_classes=3', 'train_cfg.max_epochs=1',
+                  env=env)
+    assert f'{url}/deit3_small.pth: converted from the DeiT III ' \
+        '(facebookresearch/deit or timm) layout' in log, log[-3000:]
+    assert 'Epoch(val) [1]' in log
+    log = run(tmp_path, os.path.join(repo_root, 'tools/infer.py'), config,
+              'work_dirs/rgb/epoch_1.pth',
+              'data/my_dataset/val/checker/0.png', '--topk', '3',
+              '--cfg-options', 'model.head.num_classes=3', env=env)
+    lines = log.splitlines()
+    first = lines.index('data/my_dataset/val/checker/0.png')
+    assert sorted(line.split()[1] for line in lines[first + 1:first + 4]) \
+        == ['checker', 'horizontal', 'vertical']
 
 
 def test_distilled_config_predicts_without_its_teacher(tmp_path, repo_root):

@@ -3,7 +3,7 @@
 # Put the images in an ImageNet-style folder, one subfolder per class:
 #   data/my_dataset/train/<class name>/*.jpg
 #   data/my_dataset/val/<class name>/*.jpg
-# then set the three values below (or copy this file and edit them) and run
+# then set the values below (or copy this file and edit them) and run
 #   python tools/train.py configs/custom/deit3-s-p16_1xb32_folder-224px.py
 _base_ = [
     '../_base_/models/deit3/deit3-s-p16.py',
@@ -12,6 +12,14 @@ _base_ = [
 
 data_root = 'data/my_dataset'
 num_classes = 5          # the number of class subfolders
+# Class names. None: the subfolder names; label i is the i-th subfolder in
+# sorted order. A list (or a .txt file, one per line) renames them, one name
+# per subfolder in that order.
+classes = None
+# A missing, empty or truncated image stops training with its path and
+# index. True skips such files in training instead, with a warning each.
+skip_bad_images = False
+# Images are read as 3-channel RGB, grey ones included (the model is RGB).
 # The official weights, converted on the fly and cached under
 # ~/.cache/mmvit_ext; a local .pth (ours, official or timm) works too.
 pretrained = 'https://dl.fbaipublicfiles.com/deit/deit_3_small_224_1k.pth'
@@ -20,7 +28,10 @@ model = dict(
     backbone=dict(
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    head=dict(num_classes=num_classes),
+    # Softmax cross-entropy on hard labels: DeiT III's binary cross-entropy
+    # needs the mixed targets of Mixup/CutMix, which small datasets skip.
+    head=dict(num_classes=num_classes,
+              loss=dict(type='CrossEntropyLoss', use_sigmoid=False)),
     train_cfg=None)  # no Mixup/CutMix for small datasets
 
 data_preprocessor = dict(
@@ -30,7 +41,7 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', ignore_empty=skip_bad_images),
     dict(type='RandomResizedCrop', scale=224, backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -48,13 +59,15 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     dataset=dict(type='CustomDataset', data_root=data_root,
-                 data_prefix='train', pipeline=train_pipeline),
+                 data_prefix='train', classes=classes,
+                 pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=32,
     num_workers=2,
     dataset=dict(type='CustomDataset', data_root=data_root,
-                 data_prefix='val', pipeline=test_pipeline),
+                 data_prefix='val', classes=classes,
+                 pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader

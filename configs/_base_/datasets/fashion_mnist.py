@@ -24,6 +24,7 @@ test_pipeline = [dict(type='Resize', scale=(28, 28)), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=128,
     num_workers=0,  # in-memory arrays: workers only cost CPU here
+    persistent_workers=False,  # mmpretrain's tools/train.py defaults True
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -37,6 +38,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=500,
     num_workers=0,  # in-memory arrays: workers only cost CPU here
+    persistent_workers=False,  # mmpretrain's tools/train.py defaults True
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

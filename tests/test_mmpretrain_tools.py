@@ -1,0 +1,95 @@
+"""mmpretrain's own tools on our configs and checkpoints, as a user of
+mmpretrain runs them: its train.py, test.py, analyze_logs.py plot_curve and
+confusion_matrix.py, plus our publish_model.py for the one that cannot read
+mmengine checkpoints."""
+import glob
+import os
+import re
+
+import mmpretrain
+import pytest
+import torch
+
+from mmvit_ext.engine import load_checkpoint_file
+from user_utils import run
+
+TOOLS = os.path.join(os.path.dirname(mmpretrain.__file__), '.mim', 'tools')
+CONFIG = 'tests/configs/demo_subset.py'
+
+
+def val_top1(log, epoch=None):
+    """The top-1 of the last (or the given epoch's) validation line."""
+    found = re.findall(r'Epoch\(val\) \[(\d+)\].*?accuracy/top1: ([\d.]+)',
+                       log) or re.findall(
+                           r'Epoch\(test\).*?accuracy/top1: ([\d.]+)', log)
+    if epoch is None:
+        last = found[-1]
+        return float(last[1] if isinstance(last, tuple) else last)
+    return dict((int(e), float(a)) for e, a in found)[epoch]
+
+
+@pytest.fixture(scope='module')
+def trained(repo_root, tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('mmpretrain_tools')
+    log = run(repo_root, os.path.join(TOOLS, 'train.py'), CONFIG,
+              '--work-dir', str(work_dir), '--cfg-options',
+              'train_cfg.max_epochs=2')
+    return work_dir, log
+
+
+def test_mmpretrain_train_and_test(repo_root, trained):
+    work_dir, log = trained
+    # 10 iterations, still in warm-up: above chance (10%, +-1.3 points on
+    # 500 images), no more.
+    assert val_top1(log, 2) > 15
+    log = run(repo_root, os.path.join(TOOLS, 'test.py'), CONFIG,
+              str(work_dir / 'epoch_2.pth'), '--work-dir',
+              str(work_dir / 'test'))
+    assert val_top1(log) == val_top1(trained[1], 2)
+
+
+def test_mmpretrain_plot_curve(repo_root, trained):
+    work_dir, _ = trained
+    scalars, = glob.glob(str(work_dir / '*' / 'vis_data' / '2*.json'))
+    out = work_dir / 'loss.png'
+    run(repo_root, os.path.join(TOOLS, 'analysis_tools', 'analyze_logs.py'),
+        'plot_curve', scalars, '--keys', 'loss', '--out', str(out))
+    import matplotlib.image
+    img = matplotlib.image.imread(str(out))
+    assert img.shape[0] > 100 and img.std() > 0  # a drawn, non-blank plot
+
+
+def test_mmpretrain_confusion_matrix(repo_root, trained):
+    work_dir, log = trained
+    out = work_dir / 'cm.pkl'
+    run(repo_root, os.path.join(TOOLS, 'analysis_tools',
+                                'confusion_matrix.py'),
+        CONFIG, str(work_dir / 'epoch_2.pth'), '--out', str(out),
+        '--show-path', str(work_dir / 'cm.png'))
+    import mmengine
+    cm = mmengine.load(str(out))
+    assert cm.shape == (10, 10) and int(cm.sum()) == 500  # the 500 images
+    assert 100 * cm.trace().item() / 500 == pytest.approx(val_top1(log, 2))
+    assert (work_dir / 'cm.png').stat().st_size > 0
+
+
+def test_publish_model_strips_training_state(repo_root, trained):
+    work_dir, _ = trained
+    source = str(work_dir / 'epoch_2.pth')
+    log = run(repo_root, 'tools/misc/publish_model.py', source,
+              str(work_dir / 'published.pth'))
+    published, = glob.glob(str(work_dir / 'published_*-*.pth'))
+    assert f'Published {published}' in log
+    sha = published.rsplit('-', 1)[1][:-len('.pth')]
+    import hashlib
+    with open(published, 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest()[:8] == sha
+    # Plain torch, no mmvit_ext allow-list: only tensors and plain types.
+    ckpt = torch.load(published, weights_only=True)
+    assert set(ckpt) == {'state_dict', 'meta'}
+    assert 'rng_states' not in ckpt['meta']
+    assert len(ckpt['meta']['dataset_meta']['classes']) == 10
+    original = load_checkpoint_file(source)['state_dict']
+    assert ckpt['state_dict'].keys() == original.keys()
+    assert all(torch.equal(ckpt['state_dict'][k], v)
+               for k, v in original.items())

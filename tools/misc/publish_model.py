@@ -1,0 +1,106 @@
+"""Strip a training checkpoint down to what inference needs, for sharing.
+
+Usage: python tools/misc/publish_model.py IN_FILE OUT_FILE
+                                          [--no-ema] [--dataset-type TYPE]
+
+The same job as mmpretrain's ``tools/model_converters/publish_model.py``,
+which cannot read our checkpoints (it loads them with torch's default
+``weights_only=True`` and does not know mmengine's classes). This one:
+
+- reads the checkpoint safely; an official or timm file (or a URL) is
+  converted first;
+- drops the optimizer, the schedulers, the message hub and the RNG states;
+  with EMA it publishes the averaged weights (``--no-ema``: the raw ones);
+- keeps or adds ``meta.dataset_meta`` (class names), from ``--dataset-type``
+  when given;
+- writes ``OUT_FILE`` with ``_<date>-<sha256[:8]>`` before ``.pth``,
+  atomically. The result loads with plain ``torch.load(weights_only=True)``.
+"""
+import argparse
+import datetime
+import hashlib
+import io
+import warnings
+from collections import OrderedDict
+
+import torch
+
+warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
+
+import mmpretrain  # noqa: E402
+
+import mmvit_ext  # noqa: E402,F401  (registers modules)
+from mmvit_ext.engine import load_checkpoint_any  # noqa: E402
+from mmvit_ext.registry import DATASETS  # noqa: E402
+from mmvit_ext.utils import atomic_write  # noqa: E402
+
+TRAINING_ONLY = ('optimizer', 'param_schedulers', 'hook_msgs', 'message_hub')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Process a checkpoint to be published')
+    parser.add_argument('in_file', help='input checkpoint file or URL')
+    parser.add_argument('out_file', help='output checkpoint file name')
+    parser.add_argument('--no-ema', action='store_true',
+                        help='publish the raw weights, not the EMA ones')
+    parser.add_argument('--dataset-type',
+                        help='dataset whose METAINFO (class names) to store, '
+                        'e.g. ImageNet or FashionMNIST')
+    return parser.parse_args()
+
+
+def publish(checkpoint, no_ema=False, dataset_type=None):
+    """The checkpoint with only what inference needs."""
+    checkpoint = {k: v for k, v in checkpoint.items()
+                  if k not in TRAINING_ONLY}
+    meta = dict(checkpoint.get('meta') or {})
+    meta.pop('rng_states', None)
+    meta.setdefault('mmpretrain_version', mmpretrain.__version__)
+    meta.setdefault('mmvit_ext_version', mmvit_ext.__version__)
+    if dataset_type is not None:
+        meta['dataset_meta'] = dict(
+            getattr(DATASETS.get(dataset_type), 'METAINFO', {}))
+    if not meta.get('dataset_meta'):
+        warnings.warn('The checkpoint has no class names '
+                      '(meta.dataset_meta); --dataset-type adds them.')
+    checkpoint['meta'] = meta
+
+    ema = checkpoint.pop('ema_state_dict', None)
+    if ema is not None:
+        # mmengine's EMAHook saves the averaged weights as ``state_dict`` and
+        # the raw ones in ``ema_state_dict`` (as ``module.<key>``).
+        state_dict = checkpoint['state_dict']
+        raw = OrderedDict((k[len('module.'):], v) for k, v in ema.items()
+                          if k.startswith('module.'))
+        unknown = sorted(set(raw) - set(state_dict))
+        if unknown:
+            raise ValueError(f'ema_state_dict has keys the model does not '
+                             f'have: {unknown[:5]}')
+        if no_ema:
+            state_dict.update(raw)
+            print('The checkpoint has EMA weights: published the raw ones '
+                  '(--no-ema).')
+        else:
+            print('The checkpoint has EMA weights: published them.')
+    return checkpoint
+
+
+def main():
+    args = parse_args()
+    checkpoint = publish(load_checkpoint_any(args.in_file), args.no_ema,
+                         args.dataset_type)
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    data = buffer.getvalue()
+    sha = hashlib.sha256(data).hexdigest()[:8]
+    stem = args.out_file[:-4] if args.out_file.endswith('.pth') \
+        else args.out_file
+    final = f'{stem}_{datetime.datetime.now():%Y%m%d}-{sha}.pth'
+    with atomic_write(final) as f:
+        f.write(data)
+    print(f'Published {final}')
+
+
+if __name__ == '__main__':
+    main()
