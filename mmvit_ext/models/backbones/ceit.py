@@ -229,6 +229,7 @@ class CeiT(VisionTransformerBase):
         check_heads('CeiT', self.embed_dims, arch['num_heads'])
         check_stem('CeiT', in_channels, img_size)
         self.img_size = to_hw(img_size)
+        self.in_channels = in_channels
 
         self.patch_embed = Image2Tokens(in_channels, self.embed_dims,
                                         **stem_cfg)

@@ -289,6 +289,7 @@ class DeepViT(VisionTransformerBase):
         check_stem('DeepViT', in_channels, img_size)
         check_positive_ints('DeepViT patch_size', patch_size)
         self.img_size = to_hw(img_size)
+        self.in_channels = in_channels
         self.re_attention = self._re_attention_per_block(
             arch.get('re_attention', True))
 

@@ -149,6 +149,7 @@ class DeiT3(VisionTransformerBase):
         check_heads(name, self.embed_dims, self.arch_settings['num_heads'])
         check_stem(name, in_channels, img_size, patch_size)
         self.img_size = to_hw(img_size)
+        self.in_channels = in_channels
 
         _patch_cfg = dict(
             in_channels=in_channels,

@@ -198,6 +198,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
         self.num_extra_tokens = 1 + int(with_dist_token)
         self.interpolate_mode = interpolate_mode
         self.img_size = to_hw(img_size)
+        self.in_channels = in_channels
 
         # Stem and position embedding (1, C, H, W) at ``img_size``.
         self.patch_embed = nn.Conv2d(
