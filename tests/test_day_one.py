@@ -270,3 +270,54 @@ def test_a_config_outside_the_repo_inherits_our_and_mmpretrain_bases(
     assert leaf.model.backbone.arch == 'small'
     with torch.device('meta'):
         assert type(get_model(cfg).backbone).__name__ == 'PiT'
+
+
+def _timm(name, layout=None):
+    import test_parity_deit3
+    import test_parity_pit
+    reference = randomize_(timm.create_model(name)).eval()
+    checkpoint = reference.state_dict()
+    if layout == 'deit3-official':
+        checkpoint = test_parity_deit3.to_official_layout(checkpoint)
+    elif layout == 'pit-official':
+        checkpoint = test_parity_pit.to_official_layout(checkpoint)
+    with torch.no_grad():
+        return checkpoint, image(224), reference(image(224))
+
+
+def _fixture(name):
+    from parity_utils import load_official_fixture
+    return load_official_fixture(os.path.join(
+        os.path.dirname(__file__), 'fixtures', name))
+
+
+RAW = {
+    'deit3 official': ('configs/deit3/deit3-s-p16_8xb256_in1k.py',
+                       lambda: _timm('deit3_small_patch16_224',
+                                     'deit3-official')),
+    'deit timm distilled': ('configs/deit/deit-ti-distilled_8xb128_in1k.py',
+                            lambda: _timm('deit_tiny_distilled_patch16_224')),
+    'pit timm': ('configs/pit/pit-ti_8xb128_in1k.py',
+                 lambda: _timm('pit_ti_224')),
+    'pit official': ('configs/pit/pit-ti_8xb128_in1k.py',
+                     lambda: _timm('pit_ti_224', 'pit-official')),
+    'deepvit official': ('configs/deepvit/deepvit-16b_16xb32_in1k.py',
+                         lambda: _fixture('deepvit/16b_224.pth')),
+    'ceit official': ('configs/ceit/ceit-t_8xb128_in1k.py',
+                      lambda: _fixture('ceit/ceit_tiny_224.pth')),
+}
+
+
+@pytest.mark.parametrize('config,make', RAW.values(), ids=RAW.keys())
+def test_every_family_raw_checkpoint_by_path(config, make, repo_root,
+                                             tmp_path):
+    """A raw official or timm file of each family, given as `pretrained`,
+    is recognised, converted and gives the reference's logits."""
+    checkpoint, x, expected = make()
+    torch.save(checkpoint, tmp_path / 'raw.pth')
+    model = get_model(os.path.join(repo_root, config),
+                      pretrained=str(tmp_path / 'raw.pth'))
+    with torch.no_grad():
+        got = model.eval()(x, mode='tensor')
+    assert expected.abs().max() > 0.1
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
