@@ -101,12 +101,11 @@ def build(impl, config):
 
 
 def count_flops(model, size, device):
-    from mmengine.analysis import FlopAnalyzer
+    """Multiply-adds, attention included, for ours and timm's alike."""
+    from mmvit_ext.analysis import flop_analyzer
     x = torch.randn(1, 3, size, size, device=device)
-    analyzer = FlopAnalyzer(model.eval(), (x, ))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    return analyzer.total()
+    with torch.no_grad():
+        return flop_analyzer(model.eval(), (x, )).total()
 
 
 def measure(impl, config, args):

@@ -1,15 +1,19 @@
 """FLOPs and parameters of the model of a config, layer by layer.
 
 Usage: python tools/analysis_tools/get_flops.py CONFIG [--shape H [W]]
+
+mmengine's counter with attention counted (``mmvit_ext.analysis``): one
+multiply-add is one FLOP, as in the DeiT, PiT and DeepViT papers.
 """
 import argparse
 
 import torch
-from mmengine.analysis import get_model_complexity_info
+from mmengine.analysis.print_helper import complexity_stats_table
 from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmvit_ext  # noqa: F401
+from mmvit_ext.analysis import flop_analyzer
 
 
 def main():
@@ -31,12 +35,13 @@ def main():
     in_channels = cfg.model.backbone.get('in_channels', 3)
     model = get_model(cfg).eval()
     with torch.no_grad():
-        info = get_model_complexity_info(
-            model, input_shape=(in_channels, h, w), show_table=True,
-            show_arch=False)
-    print(info['out_table'])
-    print(f"Input shape: {(in_channels, h, w)}\n"
-          f"FLOPs: {info['flops_str']}\nParams: {info['params_str']}")
+        analyzer = flop_analyzer(model, (torch.randn(1, in_channels, h, w), ))
+        print(complexity_stats_table(analyzer, max_depth=3,
+                                     show_param_shapes=False))
+        flops = analyzer.total()
+    params = sum(p.numel() for p in model.parameters())
+    print(f'Input shape: {(in_channels, h, w)}\n'
+          f'FLOPs: {flops / 1e9:.2f}G\nParams: {params / 1e6:.2f}M')
 
 
 if __name__ == '__main__':

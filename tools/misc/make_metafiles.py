@@ -1,8 +1,8 @@
 """Write ``configs/<algo>/metafile.yml`` and the root ``model-index.yml``.
 
 Params and FLOPs are those of the README's model zoo, measured with
-``python tools/analysis_tools/get_flops.py CONFIG`` (mmengine's counter: one
-multiply-add is one FLOP). Run from the repository root:
+``python tools/analysis_tools/get_flops.py CONFIG`` (mmengine's counter with
+attention counted: one multiply-add is one FLOP). Run from the repository root:
 ``python tools/misc/make_metafiles.py``.
 """
 import os
@@ -31,36 +31,36 @@ COLLECTIONS = {
 # (config name, params (M), FLOPs (G), official weights URL or None)
 MODELS = {
     'deit3': [
-        ('deit3-s-p16_8xb256_in1k', 22.06, 4.25, FB + 'deit_3_small_224_1k.pth'),
-        ('deit3-s-p16-384px_8xb64_in1k', 22.21, 12.45,
+        ('deit3-s-p16_8xb256_in1k', 22.06, 4.61, FB + 'deit_3_small_224_1k.pth'),
+        ('deit3-s-p16-384px_8xb64_in1k', 22.21, 15.52,
          FB + 'deit_3_small_384_1k.pth'),
-        ('deit3-m-p16_8xb256_in1k', 38.85, 7.53, FB + 'deit_3_medium_224_1k.pth'),
-        ('deit3-b-p16_8xb256_in1k', 86.59, 16.87, FB + 'deit_3_base_224_1k.pth'),
-        ('deit3-b-p16-384px_16xb32_in1k', 86.88, 49.40,
+        ('deit3-m-p16_8xb256_in1k', 38.85, 8.00, FB + 'deit_3_medium_224_1k.pth'),
+        ('deit3-b-p16_8xb256_in1k', 86.59, 17.58, FB + 'deit_3_base_224_1k.pth'),
+        ('deit3-b-p16-384px_16xb32_in1k', 86.88, 55.54,
          FB + 'deit_3_base_384_1k.pth'),
-        ('deit3-l-p16_32xb64_in1k', 304.0, 59.70, FB + 'deit_3_large_224_1k.pth'),
-        ('deit3-l-p16-384px_32xb16_in1k', 305.0, 175.0,
+        ('deit3-l-p16_32xb64_in1k', 304.0, 61.60, FB + 'deit_3_large_224_1k.pth'),
+        ('deit3-l-p16-384px_32xb16_in1k', 305.0, 191.21,
          FB + 'deit_3_large_384_1k.pth'),
-        ('deit3-h-p14_32xb64_in1k', 632.0, 162.0, FB + 'deit_3_huge_224_1k.pth'),
+        ('deit3-h-p14_32xb64_in1k', 632.0, 167.40, FB + 'deit_3_huge_224_1k.pth'),
     ],
     'deit': [
-        ('deit-ti-distilled_8xb128_in1k', 5.91, 1.09,
+        ('deit-ti-distilled_8xb128_in1k', 5.91, 1.27,
          FB + 'deit_tiny_distilled_patch16_224-b40b3cf7.pth'),
-        ('deit-s-distilled_8xb128_in1k', 22.44, 4.27,
+        ('deit-s-distilled_8xb128_in1k', 22.44, 4.63,
          FB + 'deit_small_distilled_patch16_224-649709d9.pth'),
-        ('deit-b-distilled_8xb128_in1k', 87.34, 16.95,
+        ('deit-b-distilled_8xb128_in1k', 87.34, 17.68,
          FB + 'deit_base_distilled_patch16_224-df68dfff.pth'),
     ],
     'pit': [
-        ('pit-ti_8xb128_in1k', 4.85, 0.50, PIT + 'pit_ti_730.pth'),
-        ('pit-xs_8xb128_in1k', 10.62, 1.10, PIT + 'pit_xs_781.pth'),
-        ('pit-s_8xb128_in1k', 23.46, 2.43, PIT + 'pit_s_809.pth'),
-        ('pit-b_8xb128_in1k', 73.77, 10.56, PIT + 'pit_b_820.pth'),
-        ('pit-ti-distilled_8xb128_in1k', 5.10, 0.51, PIT + 'pit_ti_distill_746.pth'),
-        ('pit-xs-distilled_8xb128_in1k', 11.00, 1.11,
+        ('pit-ti_8xb128_in1k', 4.85, 0.70, PIT + 'pit_ti_730.pth'),
+        ('pit-xs_8xb128_in1k', 10.62, 1.40, PIT + 'pit_xs_781.pth'),
+        ('pit-s_8xb128_in1k', 23.46, 2.88, PIT + 'pit_s_809.pth'),
+        ('pit-b_8xb128_in1k', 73.77, 12.42, PIT + 'pit_b_820.pth'),
+        ('pit-ti-distilled_8xb128_in1k', 5.10, 0.71, PIT + 'pit_ti_distill_746.pth'),
+        ('pit-xs-distilled_8xb128_in1k', 11.00, 1.41,
          PIT + 'pit_xs_distill_791.pth'),
-        ('pit-s-distilled_8xb128_in1k', 24.04, 2.45, PIT + 'pit_s_distill_819.pth'),
-        ('pit-b-distilled_8xb128_in1k', 74.79, 10.63,
+        ('pit-s-distilled_8xb128_in1k', 24.04, 2.90, PIT + 'pit_s_distill_819.pth'),
+        ('pit-b-distilled_8xb128_in1k', 74.79, 12.50,
          PIT + 'pit_b_distill_840.pth'),
     ],
     # The official DeepViT and CeiT weights have no public download URL:
@@ -73,11 +73,11 @@ MODELS = {
         ('deepvit-l_16xb32_in1k', 58.88, 13.19, None),
     ],
     'ceit': [
-        ('ceit-t_8xb128_in1k', 6.36, 1.23, None),
-        ('ceit-t-384px_8xb64_in1k', 6.43, 3.61, None),
-        ('ceit-s_8xb128_in1k', 24.21, 4.43, None),
-        ('ceit-s-384px_8xb64_in1k', 24.35, 12.99, None),
-        ('ceit-b_8xb128_in1k', 94.41, 17.09, None),
+        ('ceit-t_8xb128_in1k', 6.36, 1.41, None),
+        ('ceit-t-384px_8xb64_in1k', 6.43, 5.15, None),
+        ('ceit-s_8xb128_in1k', 24.21, 4.79, None),
+        ('ceit-s-384px_8xb64_in1k', 24.35, 16.06, None),
+        ('ceit-b_8xb128_in1k', 94.41, 17.81, None),
     ],
 }
 
