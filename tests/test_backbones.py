@@ -133,6 +133,37 @@ def test_gradient_reaches_every_parameter(case):
 
 
 @pytest.mark.parametrize('case', params())
+def test_with_cp_recomputes_blocks_with_equal_gradients_and_buffers(case):
+    """Activation checkpointing, with dropout, drop path and (CeiT's LeFF,
+    DeepViT's re-attention) BatchNorm in training mode: the same outputs,
+    gradients and running statistics, and the blocks really run twice."""
+    results = []
+    for with_cp in (False, True):
+        model, size = build(case, out_type='avg_featmap', drop_rate=0.1,
+                            drop_path_rate=0.3, with_cp=with_cp)
+        randomize_(model).train()
+        calls = []
+        block = model.get_submodule(f'{case.stages}.0')
+        block = block.blocks[0] if case.stages == 'stages' else block
+        block.register_forward_pre_hook(lambda *args: calls.append(1))
+        torch.manual_seed(3)
+        out = model(image(size))[0]
+        out.pow(2).sum().backward()
+        results.append((out, {n: p.grad for n, p in model.named_parameters()},
+                        dict(model.named_buffers()), len(calls)))
+    (out, grads, buffers, calls), (out_cp, grads_cp, buffers_cp,
+                                   calls_cp) = results
+    assert (calls, calls_cp) == (1, 2)
+    torch.testing.assert_close(out_cp, out, rtol=0, atol=0)
+    for name, grad in grads.items():
+        torch.testing.assert_close(grads_cp[name], grad, rtol=1e-6,
+                                   atol=1e-7, msg=name)
+    for name, buf in buffers.items():
+        torch.testing.assert_close(buffers_cp[name], buf, rtol=0, atol=0,
+                                   msg=name)
+
+
+@pytest.mark.parametrize('case', params())
 def test_frozen_stages(case):
     model, size = build(case, frozen_stages=1, out_type='raw')
     model.train()

@@ -6,9 +6,14 @@ architecture gets a row beside ours, measured the same way in the same run.
 Each row runs in its own process, so peak memory belongs to that model alone
 (peak CUDA memory on a GPU, peak resident memory of the process on a CPU).
 
+With ``--with-cp`` a row for our model with activation checkpointing
+(``backbone.with_cp=True``) follows ours, and the memory it saves is printed
+under the table.
+
 Usage:
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...]
-        [--compare-timm] [--batch-size 32] [--iters 10] [--device cpu]
+        [--compare-timm] [--with-cp] [--batch-size 32] [--iters 10]
+        [--device cpu]
 """
 import argparse
 import json
@@ -50,6 +55,9 @@ def parse_args(argv=None):
                         else 'cpu')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast (GPU)')
+    parser.add_argument('--with-cp', action='store_true',
+                        help='add a row for ours with activation '
+                        'checkpointing')
     parser.add_argument('--worker', nargs=2, metavar=('IMPL', 'CONFIG'),
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -96,6 +104,8 @@ def build(impl, config):
     cfg = Config.fromfile(config)
     if cfg.model.get('teacher'):
         cfg.model.teacher = None  # the student alone is measured
+    if impl == 'ours+cp':
+        cfg.model.backbone.with_cp = True
     model = get_model(cfg)
     return model, size, os.path.splitext(os.path.basename(config))[0]
 
@@ -154,7 +164,8 @@ def measure(impl, config, args):
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return dict(model=label, impl='timm' if impl == 'timm' else 'mmvit_ext',
+    impl = dict(timm='timm', ours='mmvit_ext').get(impl, 'mmvit_ext+cp')
+    return dict(model=label, impl=impl,
                 size=size, params_m=params / 1e6, gflops=flops / 1e9,
                 train_ips=train_ips, infer_ips=infer_ips, peak_mb=peak_mb)
 
@@ -191,6 +202,13 @@ def print_table(rows, args):
     print('-+-'.join('-' * w for w in widths))
     for ln in lines:
         print(fmt.format(*ln))
+    for plain, cp in zip(rows, rows[1:]):
+        if (plain['impl'], cp['impl']) == ('mmvit_ext', 'mmvit_ext+cp'):
+            saved = plain['peak_mb'] - cp['peak_mb']
+            print(f"{plain['model']}: with_cp saves {saved:.0f} MB of "
+                  f"peak memory ({100 * saved / plain['peak_mb']:.0f}%), at "
+                  f"{cp['train_ips'] / plain['train_ips']:.2f}x the training "
+                  'speed')
 
 
 def main(argv=None):
@@ -203,6 +221,8 @@ def main(argv=None):
         if args.compare_timm:
             timm_name(config)  # fail early for an unknown architecture
         rows.append(run_worker('ours', config, args))
+        if args.with_cp:
+            rows.append(run_worker('ours+cp', config, args))
         if args.compare_timm:
             rows.append(run_worker('timm', config, args))
     print_table(rows, args)

@@ -11,6 +11,7 @@ whole model. It also writes into ``out_indices`` (a tuple with a negative index
 raises ``TypeError``), accepts ``out_indices == num_layers``, and un-freezes
 frozen stages on ``model.train()``.
 """
+import contextlib
 import math
 from collections import OrderedDict
 from typing import Sequence, Tuple, Union
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -88,6 +90,40 @@ def tiled_size(size, kernel, stride):
     """The output size of a ``kernel``/``stride`` conv after
     :func:`pad_to_tile`."""
     return (size + tile_padding(size, kernel, stride) - kernel) // stride + 1
+
+
+@contextlib.contextmanager
+def _norm_stats_kept(module):
+    """Restore the running statistics of every BatchNorm in ``module`` on
+    exit, so that the forward recomputed by activation checkpointing does
+    not update them a second time."""
+    norms = [m for m in module.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)
+             and m.track_running_stats]
+    saved = [[b.clone() for b in (m.running_mean, m.running_var,
+                                  m.num_batches_tracked)] for m in norms]
+    try:
+        yield
+    finally:
+        for m, (mean, var, count) in zip(norms, saved):
+            m.running_mean.copy_(mean)
+            m.running_var.copy_(var)
+            m.num_batches_tracked.copy_(count)
+
+
+def run_block(block, *args, with_cp=False):
+    """``block(*args)``, under activation checkpointing with ``with_cp``
+    while gradients are recorded: the block's activations are freed after
+    the forward and recomputed in the backward. The recompute draws the same
+    random numbers (dropout, drop path) and leaves BatchNorm statistics as
+    the forward left them, so gradients and buffers equal those without
+    checkpointing."""
+    if not (with_cp and torch.is_grad_enabled() and block.training):
+        return block(*args)
+    return torch.utils.checkpoint.checkpoint(
+        block, *args, use_reentrant=False,
+        context_fn=lambda: (contextlib.nullcontext(),
+                            _norm_stats_kept(block)))
 
 
 def resolve_arch(arch, arch_zoo, essential_keys, model_name):
@@ -345,8 +381,9 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
         return self.drop_after_pos(x), hw
 
     def forward_layer(self, layer, x, hw):
-        """Run one block; blocks that need the patch grid override this."""
-        return layer(x)
+        """Run one block (see :func:`run_block`); blocks that need the patch
+        grid override this."""
+        return run_block(layer, x, with_cp=self.with_cp)
 
     def forward(self, x):
         x, hw = self.embed(x)

@@ -5,9 +5,9 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_heads, check_positive_ints,
-                       check_stem, pad_to_tile, resolve_arch, tiled_size,
-                       to_hw)
+from .base_vit import (VisionTransformerBase, check_heads,
+                       check_positive_ints, check_stem, pad_to_tile,
+                       resolve_arch, run_block, tiled_size, to_hw)
 
 
 class Image2Tokens(BaseModule):
@@ -184,7 +184,7 @@ class CeiT(VisionTransformerBase):
         leff_with_bn (bool): BatchNorm in LeFF. Defaults to True.
         out_indices, out_type, with_cls_token, with_dist_token, drop_rate,
         attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
-        final_norm, frozen_stages, interpolate_mode, init_cfg: As for
+        final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
             :class:`DeiT3`.
     """
     arch_zoo = {
@@ -218,8 +218,10 @@ class CeiT(VisionTransformerBase):
                  final_norm=True,
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
+                 with_cp=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys, 'CeiT')
         self.arch_settings = arch
         self.embed_dims = arch['embed_dims']
@@ -257,4 +259,4 @@ class CeiT(VisionTransformerBase):
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
 
     def forward_layer(self, layer, x, hw):
-        return layer(x, hw)
+        return run_block(layer, x, hw, with_cp=self.with_cp)

@@ -220,7 +220,7 @@ class DeepViT(VisionTransformerBase):
             Defaults to None.
         out_indices, out_type, with_cls_token, with_dist_token, drop_rate,
         attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
-        final_norm, frozen_stages, interpolate_mode, init_cfg: As for
+        final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
             :class:`DeiT3`.
     """
     _deepvit_b = dict(
@@ -267,8 +267,10 @@ class DeepViT(VisionTransformerBase):
                  final_norm=True,
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
+                 with_cp=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys,
                             'DeepViT')
         overrides = dict(re_attention=re_attention, patch_embed=patch_embed,

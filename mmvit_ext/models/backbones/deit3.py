@@ -78,6 +78,9 @@ class DeiT3(VisionTransformerBase):
             Defaults to ``dict()``.
         layer_cfgs (dict | Sequence[dict]): Overrides for each block.
             Defaults to ``dict()``.
+        with_cp (bool): Activation checkpointing: each block's activations
+            are recomputed in the backward instead of kept, trading compute
+            for memory. Gradients are unchanged. Defaults to False.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
     arch_zoo = {
@@ -138,8 +141,10 @@ class DeiT3(VisionTransformerBase):
                  interpolate_mode='bicubic',
                  patch_cfg=dict(),
                  layer_cfgs=dict(),
+                 with_cp=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        self.with_cp = with_cp
         self.arch_settings = resolve_arch(arch, self.arch_zoo,
                                           self.essential_keys,
                                           type(self).__name__)

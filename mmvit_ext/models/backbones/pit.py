@@ -12,7 +12,7 @@ from mmvit_ext.registry import MODELS
 from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
                        check_choice, check_heads, check_positive_ints,
                        check_stem, normalize_indices, pad_to_tile,
-                       resolve_arch, tiled_size, to_hw)
+                       resolve_arch, run_block, tiled_size, to_hw)
 
 
 class PiTPooling(BaseModule):
@@ -46,14 +46,14 @@ class PiTStage(BaseModule):
         self.pool = pool
         self.blocks = blocks
 
-    def forward(self, x, tokens):
+    def forward(self, x, tokens, with_cp=False):
         if self.pool is not None:
             x, tokens = self.pool(x, tokens)
         B, C, H, W = x.shape
         num_tokens = tokens.shape[1]
         seq = torch.cat([tokens, x.flatten(2).transpose(1, 2)], dim=1)
         for block in self.blocks:
-            seq = block(seq)
+            seq = run_block(block, seq, with_cp=with_cp)
         tokens, patches = seq[:, :num_tokens], seq[:, num_tokens:]
         return patches.transpose(1, 2).reshape(B, C, H, W), tokens
 
@@ -117,6 +117,9 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             also the first ``k`` stages. Defaults to -1.
         interpolate_mode (str): How the position embedding is resized.
             Defaults to ``'bicubic'``.
+        with_cp (bool): Activation checkpointing: each block's activations
+            are recomputed in the backward instead of kept, trading compute
+            for memory. Gradients are unchanged. Defaults to False.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
     arch_zoo = {
@@ -162,8 +165,10 @@ class PiT(TokenBackboneMixin, BaseBackbone):
                  final_norm=True,
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
+                 with_cp=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys, 'PiT')
         num_heads = tuple(arch['num_heads'])
         if 'embed_dims' in arch:
@@ -273,7 +278,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
         tokens = torch.cat(tokens, dim=1).expand(x.shape[0], -1, -1)
         outs = []
         for i, stage in enumerate(self.stages):
-            x, tokens = stage(x, tokens)
+            x, tokens = stage(x, tokens, with_cp=self.with_cp)
             if i in self.out_indices:
                 outs.append(self._format_output(i, x, tokens))
         return tuple(outs)
