@@ -44,6 +44,7 @@ from mmengine.model.weight_init import PretrainedInit
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmvit_ext.converters.layouts import to_mmvit_checkpoint
+from mmvit_ext.converters.utils import unwrap_state_dict
 from mmvit_ext.registry import WEIGHT_INITIALIZERS
 from mmvit_ext.utils import atomic_write
 
@@ -207,14 +208,6 @@ def load_from_http(filename, map_location=None):
     return load_checkpoint_any(filename, map_location)
 
 
-def state_dict_of(checkpoint):
-    """The state dict of a loaded checkpoint (mmengine's or a bare one)."""
-    if isinstance(checkpoint, dict) and isinstance(
-            checkpoint.get('state_dict'), dict):
-        return checkpoint['state_dict']
-    return checkpoint
-
-
 def _listed(keys, limit=10):
     keys = sorted(keys)
     more = f' and {len(keys) - limit} more' if len(keys) > limit else ''
@@ -273,7 +266,7 @@ def load_pretrained(module, filename, prefix=None, map_location='cpu',
             from the checkpoint, or it has keys or shapes the module lacks.
     """
     checkpoint = load_checkpoint_any(filename, map_location=map_location)
-    state_dict = state_dict_of(checkpoint)
+    state_dict = unwrap_state_dict(checkpoint)
     for pattern, repl in revise_keys:
         state_dict = OrderedDict(
             (re.sub(pattern, repl, k), v) for k, v in state_dict.items())

@@ -4,9 +4,9 @@ import logging
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 
 from mmvit_ext.registry import HOOKS
+from .hooks import bare_model
 
 
 def dataset_num_classes(dataset):
@@ -81,8 +81,7 @@ class ClassifierCheckHook(Hook):
         self._check(runner, runner.test_dataloader.dataset, 'test')
 
     def _check(self, runner, dataset, split):
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
+        model = bare_model(runner)
         head = getattr(model, 'head', None)
         if head is None or not hasattr(model, 'extract_feat'):
             return

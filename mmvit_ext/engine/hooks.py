@@ -25,9 +25,10 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
 
+from mmvit_ext.converters.utils import unwrap_state_dict
 from mmvit_ext.registry import HOOKS
 from mmvit_ext.utils import atomic_write
-from .checkpoint import check_fits, state_dict_of
+from .checkpoint import check_fits
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -43,6 +44,12 @@ class AtomicLocalBackend(LocalBackend):
 
 
 register_backend('mmvit_ext_atomic', AtomicLocalBackend, force=True)
+
+
+def bare_model(runner):
+    """The runner's model without its DDP (or other) wrapper."""
+    return runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
 
 
 def get_rng_states():
@@ -163,10 +170,9 @@ class SafeCheckpointHook(CheckpointHook):
                 f.write(path)
 
     def after_load_checkpoint(self, runner, checkpoint):
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
+        model = bare_model(runner)
         state_dict = {re.sub(r'^module\.', '', k): v
-                      for k, v in state_dict_of(checkpoint).items()}
+                      for k, v in unwrap_state_dict(checkpoint).items()}
         check_fits(model, state_dict, 'the checkpoint given to the runner')
         self._resumed_rng = checkpoint.get('meta', {}).get('rng_states')
 
@@ -314,8 +320,7 @@ class NonFiniteGuardHook(Hook):
     def before_train(self, runner):
         if not self.check_grads:
             return
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
+        model = bare_model(runner)
         names = {p: n for n, p in model.named_parameters()}
         wrappers = runner.optim_wrapper.values() if hasattr(
             runner.optim_wrapper, 'values') else [runner.optim_wrapper]
