@@ -8,6 +8,7 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 
 DEMO_CONFIG ?= configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py
 DEMO_WORK_DIR ?= work_dirs/demo
+DEMO_MIN_TOP1 ?= 88
 FMNIST_SRC ?= /usr/share/datasets/fashion-mnist
 FMNIST_DIR ?= data/fashion-mnist
 
@@ -18,8 +19,10 @@ demo: venv data
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
 		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json --out-item metrics
-	@$(PY) -c "import json; m = json.load(open('$(DEMO_WORK_DIR)/test_metrics.json')); \
-		print(f\"Fashion-MNIST test top-1 of the final checkpoint: {m['accuracy/top1']:.2f}%\")"
+	@$(PY) -c "import json, sys; m = json.load(open('$(DEMO_WORK_DIR)/test_metrics.json')); \
+		top1 = m['accuracy/top1']; \
+		print(f\"Fashion-MNIST test top-1 of the final checkpoint: {top1:.2f}%\"); \
+		sys.exit(0 if top1 >= $(DEMO_MIN_TOP1) else f'below the expected $(DEMO_MIN_TOP1)%')"
 
 test: venv-tests data
 	$(PY) -m pytest tests

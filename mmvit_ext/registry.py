@@ -7,6 +7,7 @@ mmpretrain's and mmengine's for everything we do not define (``ImageClassifier``
 datasets, transforms, metrics, ...). mmdet and mmseg configs reach our modules
 with the scope prefix: ``type='mmvit_ext.PiT'``.
 """
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
@@ -15,7 +16,7 @@ __all__ = [
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS',
-    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS'
+    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS'
 ]
 
 SCOPE = 'mmvit_ext'
@@ -64,3 +65,8 @@ METRICS = _child('METRICS')
 EVALUATORS = _child('EVALUATORS')
 VISUALIZERS = _child('VISUALIZERS')
 VISBACKENDS = _child('VISBACKENDS')
+
+# mmpretrain has no function registry; ours hangs off mmengine's, where the
+# runner looks collate functions up (``dict(type='mmvit_ext.batch_collate')``).
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE,
+                     locations=['mmvit_ext.datasets'])

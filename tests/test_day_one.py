@@ -133,7 +133,7 @@ def grey_run(repo_root, tmp_path_factory):
     demo.init_weights()  # stands in for the demo's trained weights
     os.makedirs(cwd / 'work_dirs' / 'demo')
     torch.save({'state_dict': demo.state_dict()},
-               cwd / 'work_dirs' / 'demo' / 'epoch_13.pth')
+               cwd / 'work_dirs' / 'demo' / 'epoch_8.pth')
     config = os.path.join(repo_root, GREY)
     log = run(cwd, os.path.join(repo_root, 'tools/train.py'), config,
               '--work-dir', 'work_dirs/grey')
@@ -142,7 +142,7 @@ def grey_run(repo_root, tmp_path_factory):
 
 def test_own_grey_folder_fine_tunes_and_evaluates(grey_run, repo_root):
     cwd, config, log, demo = grey_run
-    assert "Loaded DeiT3 from work_dirs/demo/epoch_13.pth (prefix " \
+    assert "Loaded DeiT3 from work_dirs/demo/epoch_8.pth (prefix " \
         "'backbone.')" in log
     accs = [float(line.split('accuracy/top1: ')[1].split()[0])
             for line in log.splitlines() if 'Epoch(val)' in line
@@ -181,11 +181,11 @@ def test_tools_refuse_a_checkpoint_that_does_not_fit(grey_run, repo_root):
     cwd, config, _, _ = grey_run
     # The 10-class demo checkpoint into the 3-class model.
     log = run(cwd, os.path.join(repo_root, 'tools/test.py'), config,
-              'work_dirs/demo/epoch_13.pth', ok=False)
+              'work_dirs/demo/epoch_8.pth', ok=False)
     assert 'shape mismatch' in log and 'head.fc.weight: checkpoint (10, 64)' \
         ' vs model (3, 64)' in log
     log = run(cwd, os.path.join(repo_root, 'tools/train.py'), config,
-              '--cfg-options', 'load_from=work_dirs/demo/epoch_13.pth',
+              '--cfg-options', 'load_from=work_dirs/demo/epoch_8.pth',
               'train_cfg.max_epochs=1', ok=False)
     assert 'head.fc.weight: checkpoint (10, 64) vs model (3, 64)' in log
 

@@ -24,7 +24,7 @@ skip_bad_images = False
 # Images are read as 1-channel grey, colour ones included (the model is
 # grey).
 # The demo's final checkpoint; its backbone is loaded, the head is new.
-pretrained = 'work_dirs/demo/epoch_13.pth'
+pretrained = 'work_dirs/demo/epoch_8.pth'
 
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained,
