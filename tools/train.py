@@ -1,6 +1,7 @@
 """Train a model from a config: Config -> CLI overrides -> Runner.train().
 
-Usage: python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]] [--amp]
+Usage: python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]]
+                             [--amp] [--amp-dtype bfloat16|float16] [--compile]
                              [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
@@ -26,8 +27,17 @@ def parse_args():
         '--resume', nargs='?', const='auto', default=None,
         help='resume from CKPT, or without a value from the latest '
         'checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='mixed precision: bf16 autocast where the device computes in '
+        'bf16 (CUDA >= 8.0, CPU with AMX or AVX-512-BF16), else fp16 with a '
+        'dynamic loss scale')
+    parser.add_argument(
+        '--amp-dtype', choices=['bfloat16', 'float16'],
+        help='mixed precision in this dtype (implies --amp)')
+    parser.add_argument(
+        '--compile', action='store_true',
+        help="torch.compile the train step (mmengine's compile option)")
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -52,9 +62,12 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp or args.amp_dtype:
+        # mmvit_ext.AmpOptimWrapper: any device, bf16 where it is fast.
+        cfg.optim_wrapper.type = 'mmvit_ext.AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = args.amp_dtype or 'auto'
+    if args.compile:
+        cfg.compile = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -1,3 +1,4 @@
+from .amp import AmpOptimWrapper, resolve_amp_dtype
 from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          UnsafeCheckpointError, check_fits,
                          download_checkpoint, load_checkpoint_any,
@@ -6,16 +7,17 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
 from .classifier_check import ClassifierCheckHook
 from .dist import init_cpu_distributed
 from .hooks import NonFiniteError, NonFiniteGuardHook, SafeCheckpointHook
-from .optimizers import LearningRateDecayOptimWrapperConstructor
+from .optimizers import AdamW, LearningRateDecayOptimWrapperConstructor
 from .runner import Runner
 
 setup_safe_checkpoint_loading()
 
 __all__ = [
+    'AmpOptimWrapper', 'resolve_amp_dtype',
     'CheckpointMismatchError', 'ClassifierCheckHook',
     'CorruptCheckpointError', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
-    'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
+    'AdamW', 'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
     'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'

@@ -326,9 +326,17 @@ class NonFiniteGuardHook(Hook):
             runner.optim_wrapper, 'values') else [runner.optim_wrapper]
         for wrapper in wrappers:
             self._handles.append(wrapper.optimizer.register_step_pre_hook(
-                lambda opt, args, kwargs: self._check_grads(opt, names)))
+                lambda opt, args, kwargs: self._check_grads(
+                    opt, names, kwargs)))
 
-    def _check_grads(self, optimizer, names):
+    @torch.compiler.disable  # a host-side check: eager under --compile
+    def _check_grads(self, optimizer, names, step_kwargs=None):
+        if getattr(optimizer, 'found_inf', None) is not None or (
+                step_kwargs and step_kwargs.get('grad_scaler') is not None):
+            # A fused optimizer stepped by an fp16 GradScaler, which hands
+            # it the overflow flag: the kernel skips such a step itself and
+            # the scaler lowers the scale, as for any optimizer.
+            return
         params = [p for group in optimizer.param_groups
                   for p in group['params'] if p.grad is not None]
         if not params:

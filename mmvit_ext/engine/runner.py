@@ -1,9 +1,12 @@
-"""mmengine's Runner with a console that starts with the training log."""
+"""mmengine's Runner with a console that starts with the training log, and
+a ``compile`` option that compiles the model's forward."""
 import logging
 
+import torch
 from mmengine.runner import Runner as _Runner
 
 from mmvit_ext.registry import RUNNERS
+from .hooks import bare_model
 
 #: Start-up messages that go to the log file only, not to the console.
 FILE_ONLY = ('\n------------------------------------------------------------'
@@ -23,7 +26,28 @@ class Runner(_Runner):
     """mmengine's ``Runner``; the environment, the config dump, the hook
     list and the per-parameter optimizer options are written to the log file
     in the work dir but kept off the console, so that the first lines a user
-    sees are the training progress."""
+    sees are the training progress.
+
+    With ``compile=True`` (or a dict of ``torch.compile`` arguments;
+    ``tools/train.py --compile``) mmengine compiles the whole ``train_step``,
+    optimizer step and hooks included, which dynamo cannot trace through
+    mmengine's parameter groups. Here the model's ``forward`` (loss
+    included) is compiled, and the data preprocessor, the backward call and
+    the optimizer step stay eager.
+    """
+
+    def _maybe_compile(self, target):
+        compile_cfg = self.cfg.get('compile', None)
+        if compile_cfg is None or compile_cfg is False:
+            return
+        compile_cfg = {} if compile_cfg is True else dict(compile_cfg)
+        model = bare_model(self)
+        if not getattr(model, '_mmvit_ext_compiled', False):
+            model.forward = torch.compile(model.forward, **compile_cfg)
+            model._mmvit_ext_compiled = True
+            self.logger.info(
+                f'torch.compile: {type(model).__name__}.forward (for '
+                f'{target}); the first iterations compile it and are slow.')
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)

@@ -1,0 +1,136 @@
+"""``tools/train.py --amp``, ``--amp-dtype`` and ``--compile`` on every
+Fashion-MNIST config: a few steps train, and the losses follow eager fp32."""
+import argparse
+import importlib.util
+import os
+
+import pytest
+import torch
+import torch._inductor.config
+from mmengine.config import Config
+
+from mmvit_ext.engine import AmpOptimWrapper, resolve_amp_dtype
+from mmvit_ext.registry import MODELS, RUNNERS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FASHION = sorted(
+    os.path.relpath(os.path.join(d, f), ROOT)
+    for d, _, files in os.walk(f'{ROOT}/configs') for f in files
+    if f.endswith('_fashion-mnist.py') and '_base_' not in d)
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{name}', f'{ROOT}/tools/{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TRAIN = load_tool('train')
+
+
+def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,
+                 steps=3):
+    """The losses of the first ``steps`` iterations of ``config`` as
+    tools/train.py sets it up with these flags, and the runner."""
+    args = argparse.Namespace(
+        work_dir=str(tmp_path / 'work'), no_validate=True, amp=amp,
+        amp_dtype=amp_dtype, compile=compile, resume=None,
+        auto_scale_lr=False, cfg_options=None, launcher='none')
+    cfg = TRAIN.merge_args(Config.fromfile(f'{ROOT}/{config}'), args)
+    dataset = cfg.train_dataloader.dataset
+    dataset = dataset.get('dataset', dataset)  # InMemoryBatchDataset
+    dataset.indices = 16 * steps
+    cfg.train_dataloader.batch_size = 16
+    cfg.train_cfg.max_epochs = 1
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint = None
+    teacher = cfg.model.get('teacher')
+    if teacher:  # a random teacher stands in for a trained one
+        t_cfg = Config.fromfile(teacher.config)
+        path = tmp_path / 'teacher.pth'
+        torch.save(dict(state_dict=MODELS.build(t_cfg.model).state_dict()),
+                   path)
+        teacher.checkpoint = str(path)
+    runner = RUNNERS.build(cfg)
+    runner.train()
+    losses = runner.message_hub.get_scalar('train/loss').data[0]
+    assert len(losses) == steps
+    return torch.as_tensor(losses), runner
+
+
+@pytest.fixture(scope='module')
+def eager(tmp_path_factory):
+    """Eager fp32 losses of each config, computed once."""
+    cache = {}
+
+    def get(config):
+        if config not in cache:
+            cache[config] = train_losses(
+                config, tmp_path_factory.mktemp('fp32'))[0]
+        return cache[config]
+    return get
+
+
+def test_fashion_configs_are_found():
+    assert len(FASHION) >= 7
+
+
+@pytest.mark.parametrize('config', FASHION)
+@pytest.mark.parametrize('dtype,rtol', [('bfloat16', 2e-2),
+                                        ('float16', 5e-3)])
+def test_amp_trains_close_to_fp32(config, dtype, rtol, eager, tmp_path):
+    losses, runner = train_losses(config, tmp_path, amp_dtype=dtype)
+    wrapper = runner.optim_wrapper
+    assert isinstance(wrapper, AmpOptimWrapper)
+    assert wrapper.cast_dtype == getattr(torch, dtype)
+    assert (wrapper.loss_scaler is None) == (dtype == 'bfloat16')
+    reference = eager(config)
+    assert torch.isfinite(losses).all()
+    assert not torch.equal(losses, reference), 'autocast changed nothing'
+    torch.testing.assert_close(losses, reference, rtol=rtol, atol=0)
+
+
+def test_amp_auto_picks_bf16_where_it_is_fast(monkeypatch, tmp_path):
+    for amx, avx512, expected in ((True, False, torch.bfloat16),
+                                  (False, True, torch.bfloat16),
+                                  (False, False, torch.float16)):
+        monkeypatch.setattr(torch.cpu, '_is_amx_tile_supported', lambda: amx)
+        monkeypatch.setattr(torch.cpu, '_is_avx512_bf16_supported',
+                            lambda: avx512)
+        assert resolve_amp_dtype('auto', 'cpu')[0] == expected
+    with pytest.raises(ValueError, match=r"'fp8' is not one of \('auto', "
+                       r"'bfloat16', 'float16'\)"):
+        resolve_amp_dtype('fp8', 'cpu')
+    monkeypatch.undo()
+    # --amp alone: the choice for this machine, through the tool.
+    _, runner = train_losses(FASHION[0], tmp_path, amp=True, steps=1)
+    assert runner.optim_wrapper.cast_dtype == resolve_amp_dtype(
+        'auto', 'cpu')[0]
+
+
+def test_adamw_is_fused(tmp_path):
+    _, runner = train_losses(FASHION[0], tmp_path, steps=1)
+    optimizer = runner.optim_wrapper.optimizer
+    assert type(optimizer).__module__ == 'mmvit_ext.engine.optimizers'
+    assert optimizer.defaults['fused'] is True
+
+
+# One config per family and head (the deep DeepViT, the distillation-token
+# student without a teacher and the CeiT plain head add compile time and no
+# new code path).
+COMPILED = [c for c in FASHION if not any(
+    n in c for n in ('deep24', 'dist-token', 'clshead'))]
+
+
+@pytest.mark.parametrize('config', COMPILED)
+def test_compile_trains_like_eager(config, eager, tmp_path):
+    torch._dynamo.reset()
+    # Random ops (drop path) draw from eager's generator, so that compiled
+    # and eager runs see the same random numbers.
+    with torch._inductor.config.patch(fallback_random=True):
+        losses, runner = train_losses(config, tmp_path, compile=True)
+    assert runner.cfg.compile is True
+    assert hasattr(runner.model.forward, '_torchdynamo_orig_callable')
+    torch.testing.assert_close(losses, eager(config), rtol=1e-4, atol=1e-5)
