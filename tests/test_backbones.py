@@ -249,3 +249,43 @@ def test_feature_info(case):
         [f'{case.stages}.0', f'{case.stages}.{n - 1}']
     strides = [f['reduction'] for f in model.feature_info]
     assert strides == sorted(strides)
+
+
+def test_timm_order_attention_and_drop_path_equal_mmpretrains():
+    """The block pieces we swap in compute what mmpretrain's and mmcv's do,
+    forward and backward, from the same random draws."""
+    from mmcv.cnn.bricks.drop import DropPath
+    from mmpretrain.models.utils import MultiheadAttention
+
+    from mmvit_ext.models.backbones.base_vit import (ScaledMaskDropPath,
+                                                     TransformerEncoderLayer,
+                                                     UnbindQKVAttention)
+    torch.manual_seed(0)
+    ref = MultiheadAttention(embed_dims=32, num_heads=4,
+                             layer_scale_init_value=0.1, v_shortcut=False)
+    ours = UnbindQKVAttention(embed_dims=32, num_heads=4,
+                              layer_scale_init_value=0.1)
+    ours.load_state_dict(ref.state_dict(), strict=True)
+    x = torch.randn(2, 9, 32, requires_grad=True)
+    out_ref = ref(x)
+    grad_ref, = torch.autograd.grad(out_ref.square().sum(), x)
+    out = ours(x)
+    grad, = torch.autograd.grad(out.square().sum(), x)
+    torch.testing.assert_close(out, out_ref)
+    torch.testing.assert_close(grad, grad_ref)
+
+    ref, ours = DropPath(0.3), ScaledMaskDropPath(0.3)
+    x = torch.randn(64, 5, 8)
+    torch.manual_seed(1)
+    expected = ref(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(ours(x), expected)
+    assert 0 < int((expected.flatten(1) == 0).all(1).sum()) < 64
+    ours.eval()
+    assert ours(x) is x
+
+    layer = TransformerEncoderLayer(embed_dims=32, num_heads=4,
+                                    feedforward_channels=64,
+                                    drop_path_rate=0.1)
+    assert type(layer.attn) is UnbindQKVAttention
+    assert {type(m) for m in layer.modules()} & {DropPath} == set()

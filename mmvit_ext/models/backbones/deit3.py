@@ -1,11 +1,9 @@
 from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import ModuleList
-from mmpretrain.models.backbones.vision_transformer import \
-    TransformerEncoderLayer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_heads, check_stem,
-                       resolve_arch, to_hw)
+from .base_vit import (TransformerEncoderLayer, VisionTransformerBase,
+                       check_heads, check_stem, resolve_arch, to_hw)
 
 
 @MODELS.register_module()

@@ -4,15 +4,14 @@ import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.backbones.vision_transformer import \
-    TransformerEncoderLayer
 from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
 from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
                        check_choice, check_heads, check_positive_ints,
                        check_stem, normalize_indices, pad_to_tile,
-                       resolve_arch, run_block, tiled_size, to_hw)
+                       TransformerEncoderLayer, resolve_arch, run_block,
+                       tiled_size, to_hw)
 
 
 class PiTPooling(BaseModule):
