@@ -66,26 +66,6 @@ def state_dict_manifest(state_dict):
     return [(k, list(v.shape), str(v.dtype)) for k, v in state_dict.items()]
 
 
-def import_by_path(path, name):
-    """Import the package folder or module file ``path`` as ``name`` without
-    putting its parent on ``sys.path`` (official repos vendor old copies of
-    timm). The module is registered in ``sys.modules``, where timm's
-    ``register_model`` looks it up."""
-    import importlib.util
-    import os
-    import sys
-    if os.path.isdir(path):
-        spec = importlib.util.spec_from_file_location(
-            name, os.path.join(path, '__init__.py'),
-            submodule_search_locations=[path])
-    else:
-        spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def state_checksum(state_dict):
     return float(sum(v.double().sum() for v in state_dict.values()
                      if v.is_floating_point()))

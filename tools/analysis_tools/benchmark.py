@@ -1,19 +1,32 @@
-"""Throughput, memory, parameters and FLOPs of the models of some configs.
+"""Throughput, utilisation, memory, parameters and FLOPs of config models.
 
-Prints one row per model: train and inference images/s, peak memory, params
-and FLOPs. With ``--compare-timm`` the timm implementation of the same
-architecture gets a row beside ours, measured the same way in the same run.
+Prints one row per model and setting: train and inference images/s, the
+GFLOP/s they achieve and their utilisation (the percentage of this device's
+matmul peak at the row's dtype, which the tool measures itself on a square
+matmul), peak memory, params and FLOPs (multiply-adds, attention included).
+
+Settings (``--settings``, comma-separated; default from the flags):
+``fp32``, ``amp`` (autocast to bf16 where the device computes in it, else
+fp16; ``--amp-dtype`` overrides), ``compile`` (``torch.compile``) and
+``compile+amp``. Every setting is applied to every implementation alike.
+
+Reference implementations beside ours, measured the same way in the same run:
+``--compare-timm`` (DeiT III, DeiT, PiT) and ``--compare-official DIR`` (a
+local checkout of zhoudaquan/dvit_repo for DeepViT or coeusguo/ceit for CeiT;
+nothing of it is copied). Under the table, ratios: ours over each reference
+per setting, and each setting over our own fp32.
+
 Each row runs in its own process, so peak memory belongs to that model alone
 (peak CUDA memory on a GPU, peak resident memory of the process on a CPU).
-
 With ``--with-cp`` a row for our model with activation checkpointing
-(``backbone.with_cp=True``) follows ours, and the memory it saves is printed
-under the table.
+(``backbone.with_cp=True``) follows ours, with the memory it saves.
 
 Usage:
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...]
-        [--compare-timm] [--with-cp] [--batch-size 32] [--iters 10]
-        [--device cpu]
+        [--settings fp32,amp,compile+amp] [--amp] [--compile]
+        [--amp-dtype bfloat16|float16] [--compare-timm]
+        [--compare-official DIR] [--with-cp] [--batch-size 32] [--iters 10]
+        [--profile N] [--device cpu]
 """
 import argparse
 import json
@@ -39,28 +52,76 @@ TIMM_EQUIVALENTS = {
        for a, n in (('ti', 'tiny'), ('s', 'small'), ('b', 'base'))
        for d in (False, True)},
 }
+# (backbone type, arch) -> (module in the official checkout, factory).
+OFFICIAL_EQUIVALENTS = {
+    **{('DeepViT', a): ('models', f'deepvit_patch16_224_re_attn_{a}')
+       for a in ('16b', '24b', '32b')},
+    ('DeepViT', 's'): ('models', 'deepvit_S'),
+    ('DeepViT', 'l'): ('models', 'deepvit_L'),
+    **{('CeiT', a): ('ceit_model.py', f'ceit_{n}_patch16_{{size}}')
+       for a, n in (('t', 'tiny'), ('s', 'small'), ('b', 'base'))},
+}
 ARCH_ALIASES = {'small': 's', 'medium': 'm', 'base': 'b', 'large': 'l',
                 'huge': 'h', 'tiny': 'ti', 'xsmall': 'xs'}
+SETTINGS = ('fp32', 'amp', 'compile', 'compile+amp')
+IMPL_LABELS = dict(ours='mmvit_ext', cp='mmvit_ext+cp', timm='timm',
+                   official='official')
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+', help='model config files')
+    parser.add_argument('--settings',
+                        help=f'comma-separated, of {list(SETTINGS)}')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (the "amp" setting)')
+    parser.add_argument('--amp-dtype', choices=['bfloat16', 'float16'],
+                        help='the autocast dtype (default: bf16 where the '
+                        'device computes in it, else fp16)')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile (the "compile" setting)')
     parser.add_argument('--compare-timm', action='store_true',
                         help='add a row for the same timm architecture')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--iters', type=int, default=10,
-                        help='timed iterations per mode (after 2 warm-up)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
-                        else 'cpu')
-    parser.add_argument('--amp', action='store_true',
-                        help='bf16 autocast (GPU)')
+    parser.add_argument('--compare-official', metavar='DIR',
+                        help='add a row for the official DeepViT or CeiT '
+                        'model from a local checkout')
     parser.add_argument('--with-cp', action='store_true',
                         help='add a row for ours with activation '
                         'checkpointing')
-    parser.add_argument('--worker', nargs=2, metavar=('IMPL', 'CONFIG'),
-                        help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--iters', type=int, default=10,
+                        help='timed iterations per mode (after 2 warm-up)')
+    parser.add_argument('--peak-size', type=int, default=4096,
+                        help='side of the square matmul that measures the '
+                        'peak')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
+                        else 'cpu')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='after the table, the N ops that take the most '
+                        'time in a training step of each row '
+                        '(torch.profiler)')
+    parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.settings:
+        args.settings = args.settings.split(',')
+        bad = [s for s in args.settings if s not in SETTINGS]
+        if bad:
+            parser.error(f'unknown settings {bad}: choose from '
+                         f'{list(SETTINGS)}')
+    else:
+        args.settings = ['+'.join(
+            [n for n, on in (('compile', args.compile), ('amp', args.amp))
+             if on]) or 'fp32']
+    return args
+
+
+def amp_dtype(args):
+    from mmvit_ext.engine import resolve_amp_dtype
+    return resolve_amp_dtype(args.amp_dtype or 'auto', args.device)[0]
+
+
+def setting_dtype(setting, args):
+    return amp_dtype(args) if 'amp' in setting else torch.float32
 
 
 def model_info(config):
@@ -78,6 +139,18 @@ def model_info(config):
     return name, arch, size, distilled
 
 
+def in_channels(config):
+    from mmengine.config import Config
+    return Config.fromfile(config).model.backbone.get('in_channels', 3)
+
+
+def drop_path_rate(config):
+    """The config's stochastic depth, which the references get too: the
+    same settings for all."""
+    from mmengine.config import Config
+    return Config.fromfile(config).model.backbone.get('drop_path_rate', 0.)
+
+
 def timm_name(config):
     name, arch, size, distilled = model_info(config)
     pattern = TIMM_EQUIVALENTS.get((name, arch, distilled))
@@ -90,142 +163,260 @@ def timm_name(config):
     return pattern.format(size=size)
 
 
-def build(impl, config):
-    """The model of ``config`` (ours) or its timm equivalent, and its
-    input size and a label."""
+def official_factory(config):
+    name, arch, size, _ = model_info(config)
+    if (name, arch) not in OFFICIAL_EQUIVALENTS:
+        known = sorted(f'{n}-{a}' for n, a in OFFICIAL_EQUIVALENTS)
+        raise ValueError(f'no official equivalent for {name} arch {arch!r} '
+                         f'({config}); known: {known}')
+    module, factory = OFFICIAL_EQUIVALENTS[(name, arch)]
+    return module, factory.format(size=size)
+
+
+def build(impl, config, args):
+    """The model of ``config`` (ours) or its reference, with its input size
+    and a label."""
     size = model_info(config)[2]
     if impl == 'timm':
         import timm
         name = timm_name(config)
-        return timm.create_model(name, pretrained=False), size, name
+        model = timm.create_model(name, pretrained=False,
+                                  drop_path_rate=drop_path_rate(config))
+        return model, size, name
+    if impl == 'official':
+        from mmvit_ext.utils import import_by_path
+        module, factory = official_factory(config)
+        path = os.path.join(args.compare_official, module)
+        official = import_by_path(path, 'official_' + module.split('.')[0])
+        if module == 'models':
+            official = official.deep_vision_transformer
+        model = getattr(official, factory)(
+            drop_path_rate=drop_path_rate(config))
+        return model, size, factory
     import mmvit_ext  # noqa: F401
     from mmengine.config import Config
     from mmpretrain.apis import get_model
     cfg = Config.fromfile(config)
     if cfg.model.get('teacher'):
         cfg.model.teacher = None  # the student alone is measured
-    if impl == 'ours+cp':
+    if impl == 'cp':
         cfg.model.backbone.with_cp = True
     model = get_model(cfg)
     return model, size, os.path.splitext(os.path.basename(config))[0]
 
 
-def count_flops(model, size, device):
-    """Multiply-adds, attention included, for ours and timm's alike."""
+def count_flops(model, channels, size, device):
+    """Multiply-adds, attention included, for ours and the references."""
     from mmvit_ext.analysis import flop_analyzer
-    x = torch.randn(1, 3, size, size, device=device)
+    x = torch.randn(1, channels, size, size, device=device)
     with torch.no_grad():
         return flop_analyzer(model.eval(), (x, )).total()
 
 
-def measure(impl, config, args):
+def sync(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+
+
+def timed(step, iters, device):
+    """Seconds per call of ``step``, after two warm-up calls."""
+    for _ in range(2):
+        step()
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    sync(device)
+    return (time.perf_counter() - start) / iters
+
+
+def measure_peak(dtype, args):
+    """The device's matmul rate at ``dtype`` in GFLOP/s: the best of five
+    timings of a square ``--peak-size`` matmul."""
+    device = torch.device(args.device)
+    n = args.peak_size
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    best = min(timed(lambda: a @ b, 3, device) for _ in range(5))
+    return 2 * n**3 / best / 1e9
+
+
+def measure(impl, config, setting, args):
     """One row: runs in a worker process."""
     device = torch.device(args.device)
-    model, size, label = build(impl, config)
+    model, size, label = build(impl, config, args)
     model.to(device)
     params = sum(p.numel() for p in model.parameters())
-    flops = count_flops(model, size, device)
-    x = torch.randn(args.batch_size, 3, size, size, device=device)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16,
-                              enabled=args.amp)
-
-    def sync():
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-
-    def timed(step):
-        for _ in range(2):
-            step()
-        sync()
-        start = time.perf_counter()
-        for _ in range(args.iters):
-            step()
-        sync()
-        return args.batch_size * args.iters / (time.perf_counter() - start)
+    channels = in_channels(config)
+    flops = count_flops(model, channels, size, device)
+    x = torch.randn(args.batch_size, channels, size, size, device=device)
+    dtype = setting_dtype(setting, args)
+    autocast = torch.autocast(device.type, dtype=dtype,
+                              enabled=dtype != torch.float32)
+    run = torch.compile(model) if 'compile' in setting else model
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    scaler = torch.amp.GradScaler(device.type,
+                                  enabled=dtype == torch.float16)
 
     def infer():
         with torch.no_grad(), autocast:
-            model(x)
-
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+            run(x)
 
     def train():
         with autocast:
-            out = model(x)
-        out.float().logsumexp(-1).mean().backward()
-        optimizer.step()
+            out = run(x)
+        if isinstance(out, (tuple, list)):  # the official distilled models
+            out = out[0]
+        scaler.scale(out.float().logsumexp(-1).mean()).backward()
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
 
     model.eval()
-    infer_ips = timed(infer)
+    infer_s = timed(infer, args.iters, device)
     model.train()
-    train_ips = timed(train)
+    train_s = timed(train, args.iters, device)
+    profile = ''
+    if args.profile:
+        with torch.profiler.profile() as prof:
+            for _ in range(2):
+                train()
+        profile = prof.key_averages().table(
+            sort_by=f'self_{device.type}_time_total', row_limit=args.profile,
+            max_name_column_width=50)
     if device.type == 'cuda':
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    impl = dict(timm='timm', ours='mmvit_ext').get(impl, 'mmvit_ext+cp')
-    return dict(model=label, impl=impl,
-                size=size, params_m=params / 1e6, gflops=flops / 1e9,
-                train_ips=train_ips, infer_ips=infer_ips, peak_mb=peak_mb)
+    batch_flops = 2 * flops * args.batch_size  # multiply-adds -> FLOPs
+    return dict(model=label, impl=IMPL_LABELS[impl], setting=setting,
+                dtype=str(dtype).replace('torch.', ''), size=size,
+                params_m=params / 1e6, gflops=flops / 1e9,
+                train_ips=args.batch_size / train_s,
+                infer_ips=args.batch_size / infer_s,
+                # forward + backward (twice the forward's work)
+                train_gflops_s=3 * batch_flops / train_s / 1e9,
+                infer_gflops_s=batch_flops / infer_s / 1e9,
+                peak_mb=peak_mb, profile=profile)
 
 
-def run_worker(impl, config, args):
-    cmd = [sys.executable, os.path.abspath(__file__), config, '--worker',
-           impl, config, '--batch-size', str(args.batch_size), '--iters',
-           str(args.iters), '--device', args.device]
-    if args.amp:
-        cmd.append('--amp')
+def run_worker(args, *what):
+    cmd = [sys.executable, os.path.abspath(__file__), args.configs[0],
+           '--worker', *what, '--batch-size', str(args.batch_size),
+           '--iters', str(args.iters), '--device', args.device,
+           '--peak-size', str(args.peak_size)]
+    if args.amp_dtype:
+        cmd += ['--amp-dtype', args.amp_dtype]
+    if args.compare_official:
+        cmd += ['--compare-official', args.compare_official]
+    if args.profile:
+        cmd += ['--profile', str(args.profile)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f'benchmark of {impl} {config} failed:\n'
+        raise RuntimeError(f'benchmark worker {what} failed:\n'
                            f'{proc.stderr[-3000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def print_table(rows, args):
+def print_table(rows, peaks, args):
     mem = 'peak CUDA MB' if args.device.startswith('cuda') else 'peak RSS MB'
-    header = ['model', 'impl', 'size', 'params (M)', 'FLOPs (G)',
-              'train img/s', 'infer img/s', mem]
-    lines = [[
-        r['model'], r['impl'], str(r['size']), f"{r['params_m']:.2f}",
-        f"{r['gflops']:.2f}", f"{r['train_ips']:.1f}", f"{r['infer_ips']:.1f}",
-        f"{r['peak_mb']:.0f}"
-    ] for r in rows]
+    header = ['model', 'impl', 'setting', 'size', 'params (M)', 'FLOPs (G)',
+              'train img/s', 'train GFLOP/s', 'train util',
+              'infer img/s', 'infer GFLOP/s', 'infer util', mem]
+    lines = []
+    for r in rows:
+        peak = peaks[r['dtype']]
+        lines.append([
+            r['model'], r['impl'], r['setting'], str(r['size']),
+            f"{r['params_m']:.2f}", f"{r['gflops']:.3g}",
+            f"{r['train_ips']:.1f}", f"{r['train_gflops_s']:.0f}",
+            f"{100 * r['train_gflops_s'] / peak:.0f}%",
+            f"{r['infer_ips']:.1f}", f"{r['infer_gflops_s']:.0f}",
+            f"{100 * r['infer_gflops_s'] / peak:.0f}%",
+            f"{r['peak_mb']:.0f}"])
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
     print(f'device: {args.device}, batch size: {args.batch_size}, '
-          f'{args.iters} timed iterations, amp: {args.amp}, '
-          f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+          f'{args.iters} timed iterations, torch {torch.__version__}, '
+          f'{torch.get_num_threads()} threads')
+    print('matmul peak ({0}x{0}): '.format(args.peak_size) + ', '.join(
+        f'{dtype} {gflops:.0f} GFLOP/s' for dtype, gflops in peaks.items()))
     print(fmt.format(*header))
     print('-+-'.join('-' * w for w in widths))
     for ln in lines:
         print(fmt.format(*ln))
-    for plain, cp in zip(rows, rows[1:]):
-        if (plain['impl'], cp['impl']) == ('mmvit_ext', 'mmvit_ext+cp'):
-            saved = plain['peak_mb'] - cp['peak_mb']
-            print(f"{plain['model']}: with_cp saves {saved:.0f} MB of "
-                  f"peak memory ({100 * saved / plain['peak_mb']:.0f}%), at "
-                  f"{cp['train_ips'] / plain['train_ips']:.2f}x the training "
-                  'speed')
+    print_ratios(rows)
+    for r in rows:
+        if r.get('profile'):
+            print(f"\n{r['model']} ({r['impl']}, {r['setting']}): the "
+                  f"training step, 2 iterations\n{r['profile']}")
+
+
+def print_ratios(rows):
+    """Per config: ours over each reference per setting, each setting over
+    our own fp32 (and over the references' fp32), and the memory that
+    activation checkpointing saves."""
+    for config in dict.fromkeys(r['config'] for r in rows):
+        group = {(r['impl'], r['setting']): r for r in rows
+                 if r['config'] == config}
+        refs = [i for i in ('timm', 'official')
+                if any(impl == i for impl, _ in group)]
+        for (impl, setting), r in group.items():
+            if impl != 'mmvit_ext':
+                continue
+            name = f"{r['model']} {setting}"
+            for ref in refs:
+                if (ref, setting) in group:
+                    o = group[(ref, setting)]
+                    print(f"{name}: ours / {ref} = "
+                          f"{r['train_ips'] / o['train_ips']:.2f}x train, "
+                          f"{r['infer_ips'] / o['infer_ips']:.2f}x infer")
+            if setting != 'fp32':
+                for base in ['mmvit_ext'] + refs:
+                    if (base, 'fp32') in group:
+                        o = group[(base, 'fp32')]
+                        who = 'our' if base == 'mmvit_ext' else base
+                        print(f"{name}: over {who} fp32 = "
+                              f"{r['train_ips'] / o['train_ips']:.2f}x "
+                              f"train, {r['infer_ips'] / o['infer_ips']:.2f}"
+                              'x infer')
+            cp = group.get(('mmvit_ext+cp', setting))
+            if cp is not None:
+                saved = r['peak_mb'] - cp['peak_mb']
+                print(f"{name}: with_cp saves {saved:.0f} MB of peak memory "
+                      f"({100 * saved / r['peak_mb']:.0f}%), at "
+                      f"{cp['train_ips'] / r['train_ips']:.2f}x the training "
+                      'speed')
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        print(json.dumps(measure(*args.worker, args)))
+        if args.worker[0] == 'peak':
+            dtype = getattr(torch, args.worker[1])
+            print(json.dumps(measure_peak(dtype, args)))
+        else:
+            impl, config, setting = args.worker
+            print(json.dumps(measure(impl, config, setting, args)))
         return
+    for config in args.configs:  # fail early for an unknown architecture
+        if args.compare_timm:
+            timm_name(config)
+        if args.compare_official:
+            official_factory(config)
+    dtypes = sorted({str(setting_dtype(s, args)).replace('torch.', '')
+                     for s in args.settings})
+    peaks = {d: run_worker(args, 'peak', d) for d in dtypes}
+    impls = ['ours'] + ['cp'] * args.with_cp + ['timm'] * args.compare_timm \
+        + ['official'] * bool(args.compare_official)
     rows = []
     for config in args.configs:
-        if args.compare_timm:
-            timm_name(config)  # fail early for an unknown architecture
-        rows.append(run_worker('ours', config, args))
-        if args.with_cp:
-            rows.append(run_worker('ours+cp', config, args))
-        if args.compare_timm:
-            rows.append(run_worker('timm', config, args))
-    print_table(rows, args)
+        for setting in args.settings:
+            for impl in impls:
+                row = run_worker(args, impl, config, setting)
+                rows.append(dict(row, config=config))
+    print_table(rows, peaks, args)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,65 @@
+"""tools/analysis_tools/benchmark.py, run as a user runs it, on the demo
+model: its throughput, GFLOP/s and utilisation columns agree with each
+other, with the FLOPs and with the matmul peak it prints."""
+import os
+import re
+
+import pytest
+
+from user_utils import run
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOL = 'tools/analysis_tools/benchmark.py'
+DEMO = 'configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py'
+
+
+def table(out):
+    """The rows of the printed table, as dicts keyed by the header."""
+    lines = out.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith('model '))
+    header = [h.strip() for h in lines[start].split('|')]
+    rows = []
+    for ln in lines[start + 2:]:
+        if '|' not in ln:
+            break
+        rows.append(dict(zip(header, (c.strip() for c in ln.split('|')))))
+    return rows
+
+
+def test_benchmark_reports_consistent_throughput_and_utilisation():
+    out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,amp', '--batch-size',
+              '8', '--iters', '2', '--peak-size', '256')
+    peak_line = next(ln for ln in out.splitlines()
+                     if ln.startswith('matmul peak'))
+    peaks = dict(re.findall(r'(bfloat16|float16|float32) (\d+) GFLOP/s',
+                            peak_line))
+    assert 'float32' in peaks and len(peaks) == 2, out
+    rows = table(out)
+    assert [(r['impl'], r['setting']) for r in rows] == [
+        ('mmvit_ext', 'fp32'), ('mmvit_ext', 'amp')]
+    amp_dtype = next(d for d in peaks if d != 'float32')
+    for row in rows:
+        dtype = 'float32' if row['setting'] == 'fp32' else amp_dtype
+        flops = float(row['FLOPs (G)'])  # multiply-adds per image
+        # 4 blocks over 17 tokens of 64 channels (qkv, proj, 2 MLP
+        # layers, 2 attention matmuls), the 7x7 patch stem, the head.
+        blocks = 4 * 17 * (64 * 192 + 64 * 64 + 2 * 64 * 256 + 2 * 17 * 64)
+        analytic = blocks + 16 * 49 * 64 + 64 * 10
+        assert flops == pytest.approx(analytic / 1e9, rel=0.02)
+        for mode, passes in (('train', 3), ('infer', 1)):
+            ips = float(row[f'{mode} img/s'])
+            gflops_s = float(row[f'{mode} GFLOP/s'])
+            # 2 FLOPs per multiply-add; the backward does twice the forward.
+            assert gflops_s == pytest.approx(2 * passes * flops * ips,
+                                             rel=0.02, abs=1)
+            util = float(row[f'{mode} util'].rstrip('%'))
+            assert util == pytest.approx(
+                100 * gflops_s / float(peaks[dtype]), abs=1)
+    assert 'amp: over our fp32 = ' in out
+
+
+def test_benchmark_refuses_what_it_cannot_compare():
+    out = run(ROOT, TOOL, DEMO, '--compare-timm', ok=False)
+    assert "no timm equivalent for DeiT3 arch 'custom'" in out
+    out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,fp8', ok=False)
+    assert "unknown settings ['fp8']" in out
