@@ -1,4 +1,5 @@
-# Quick start: `make demo` trains and evaluates the Fashion-MNIST demo;
+# Quick start: `make demo` trains and evaluates the Fashion-MNIST demo and
+# draws its training curves;
 # `make test` runs the test suite. Both set up .venv on first use.
 # `make dense` adds full mmcv (built once, then cached), mmdet and mmseg.
 PYTHON ?= python3
@@ -19,6 +20,7 @@ demo: venv data
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
 		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json --out-item metrics
+	$(PY) tools/analysis_tools/plot_curves.py $(DEMO_WORK_DIR) --out $(DEMO_WORK_DIR)/curves.png
 	@$(PY) -c "import json, sys; m = json.load(open('$(DEMO_WORK_DIR)/test_metrics.json')); \
 		top1 = m['accuracy/top1']; \
 		print(f\"Fashion-MNIST test top-1 of the final checkpoint: {top1:.2f}%\"); \

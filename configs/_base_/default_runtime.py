@@ -7,7 +7,9 @@ runner_type = 'mmvit_ext.Runner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
+    # mmengine's LoggerHook; a run of fewer than 100 * 50 iterations logs
+    # about 50 times, so that tools/analysis_tools/plot_curves.py draws it.
+    logger=dict(type='mmvit_ext.LoggerHook', interval=100, min_points=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # mmengine's CheckpointHook with atomic, ordered writes, RNG states for
     # exact resume, and newest-intact auto-resume.

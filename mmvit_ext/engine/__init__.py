@@ -6,7 +6,8 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          setup_safe_checkpoint_loading)
 from .classifier_check import ClassifierCheckHook
 from .dist import init_cpu_distributed
-from .hooks import NonFiniteError, NonFiniteGuardHook, SafeCheckpointHook
+from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
+                    SafeCheckpointHook)
 from .optimizers import AdamW, LearningRateDecayOptimWrapperConstructor
 from .runner import Runner
 
@@ -18,7 +19,8 @@ __all__ = [
     'CorruptCheckpointError', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'AdamW', 'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
-    'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'LoggerHook', 'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook',
+    'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'
 ]

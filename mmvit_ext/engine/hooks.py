@@ -23,6 +23,7 @@ import torch
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook, Hook
+from mmengine.hooks import LoggerHook as _LoggerHook
 from mmengine.model import is_model_wrapper
 
 from mmvit_ext.converters.utils import unwrap_state_dict
@@ -387,3 +388,31 @@ class NonFiniteGuardHook(Hook):
                 f'refusing to save a checkpoint at epoch {runner.epoch + 1},'
                 f' iteration {runner.iter}: non-finite weights in '
                 f'{bad[:10]}')
+
+
+@HOOKS.register_module()
+class LoggerHook(_LoggerHook):
+    """mmengine's ``LoggerHook`` that logs short runs often enough to draw
+    their curves.
+
+    mmengine logs every ``interval`` iterations, so a run shorter than a few
+    intervals leaves one point, or none, in ``vis_data/scalars.json``. Here,
+    before training, a run of fewer than ``interval * min_points``
+    iterations gets the interval that logs it about ``min_points`` times
+    (every iteration at the least).
+
+    Args:
+        interval (int): The logging interval of long runs. Defaults to 10.
+        min_points (int): The points a short run logs; 0 keeps
+            ``interval``. Defaults to 50.
+        **kwargs: mmengine's ``LoggerHook`` arguments.
+    """
+
+    def __init__(self, interval=10, min_points=50, **kwargs):
+        super().__init__(interval=interval, **kwargs)
+        self.min_points = min_points
+
+    def before_train(self, runner):
+        total = runner.max_iters
+        if self.min_points and total < self.interval * self.min_points:
+            self.interval = max(1, total // self.min_points)
