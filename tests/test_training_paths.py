@@ -134,3 +134,78 @@ def test_compile_trains_like_eager(config, eager, tmp_path):
     assert runner.cfg.compile is True
     assert hasattr(runner.model.forward, '_torchdynamo_orig_callable')
     torch.testing.assert_close(losses, eager(config), rtol=1e-4, atol=1e-5)
+
+
+# --- The ImageNet configs: the same flags, on tiny archs and random images --
+IN1K = sorted(
+    os.path.relpath(os.path.join(d, f), ROOT)
+    for d, _, files in os.walk(f'{ROOT}/configs') for f in files
+    if f.endswith('_in1k.py') and 'distilled' not in f
+    and '/teachers' not in d)
+
+
+def in1k_losses(config, amp_dtype=None, steps=3):
+    """Losses of ``steps`` train steps of ``config``'s model and optimizer
+    wrapper as tools/train.py sets them up (Mixup/CutMix, loss, optimizer
+    and paramwise options as shipped), with the arch shrunk to a tiny one."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    from mmpretrain.structures import DataSample
+
+    from backbone_cases import TINY_CEIT, TINY_DEEPVIT, TINY_DEIT3, TINY_PIT
+    args = argparse.Namespace(
+        work_dir='unused', no_validate=True, amp=False, amp_dtype=amp_dtype,
+        compile=False, resume=None, auto_scale_lr=False, cfg_options=None,
+        launcher='none')
+    cfg = TRAIN.merge_args(Config.fromfile(f'{ROOT}/{config}'), args)
+    init_default_scope('mmvit_ext')
+    backbone = cfg.model.backbone
+    tiny = dict(DeiT3=TINY_DEIT3, DeiT=TINY_DEIT3, PiT=TINY_PIT,
+                DeepViT=TINY_DEEPVIT,
+                CeiT=TINY_CEIT)[backbone.type.split('.')[-1]]
+    backbone.update({k: v for k, v in tiny.items() if k != 'type'})
+    arch = tiny['arch']
+    width = arch['embed_dims'] if isinstance(arch['embed_dims'], int) \
+        else arch['embed_dims'][-1]
+    depth = arch.get('num_layers') or sum(arch['depths'])
+    if isinstance(backbone.get('out_indices'), (list, tuple)):
+        backbone.out_indices = list(range(depth))  # LCA: every block
+    cfg.model.head.in_channels = width
+    if 'num_heads' in cfg.model.head:  # LCA
+        cfg.model.head.num_heads = 2
+        cfg.model.head.num_layers = depth
+    cfg.model.data_preprocessor = cfg.data_preprocessor
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    size = tiny['img_size']
+    losses = []
+    for step in range(steps):
+        g = torch.Generator().manual_seed(step)
+        data = dict(
+            inputs=torch.randint(0, 256, (4, 3, size, size),
+                                 dtype=torch.uint8, generator=g),
+            data_samples=[DataSample().set_gt_label(int(c)) for c in
+                          torch.randint(0, 1000, (4, ), generator=g)])
+        torch.manual_seed(100 + step)  # Mixup/CutMix, drop path
+        losses.append(float(model.train_step(data, wrapper)['loss']))
+    return torch.tensor(losses), wrapper
+
+
+def test_in1k_configs_are_found():
+    assert len(IN1K) >= 20
+
+
+@pytest.mark.parametrize('config', IN1K)
+def test_in1k_configs_train_with_amp(config):
+    reference, _ = in1k_losses(config)
+    assert torch.isfinite(reference).all()
+    for dtype, rtol in (('bfloat16', 2e-2), ('float16', 5e-3)):
+        losses, wrapper = in1k_losses(config, amp_dtype=dtype)
+        assert wrapper.cast_dtype == getattr(torch, dtype)
+        # The first loss differs by the forward's precision alone; later
+        # ones also by full-lr steps (no warm-up here) from the rounded
+        # gradients, which LAMB's trust ratio amplifies on a tiny model.
+        torch.testing.assert_close(losses[0], reference[0], rtol=rtol, atol=0)
+        torch.testing.assert_close(losses, reference, rtol=0.1, atol=0)
