@@ -60,3 +60,22 @@ def test_plot_curves_names_what_is_there(short_run, repo_root, tmp_path):
     log = run(repo_root, PLOT, str(tmp_path), ok=False)
     assert 'no vis_data/scalars.json under' in log
     assert not os.listdir(tmp_path)  # nothing half-written
+
+
+def test_tensorboard_is_one_config_switch(repo_root, tmp_path):
+    """The README's switch: a config that adds mmengine's
+    TensorboardVisBackend writes TensorBoard events beside scalars.json."""
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    config = tmp_path / 'with_tensorboard.py'
+    config.write_text(
+        f"_base_ = ['{repo_root}/tests/configs/demo_subset.py']\n"
+        "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),\n"
+        "                                dict(type='TensorboardVisBackend')])\n")
+    run(repo_root, 'tools/train.py', str(config), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_epochs=1')
+    [events] = list((tmp_path / 'work').glob('*/vis_data/events.out.*'))
+    acc = EventAccumulator(str(events))
+    acc.Reload()
+    assert len(acc.Scalars('loss')) == 5  # every iteration of the short run
+    assert [e.value for e in acc.Scalars('accuracy/top1')]
