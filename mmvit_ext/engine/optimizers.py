@@ -12,9 +12,11 @@ from mmvit_ext.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS
 
 
 def _parameters(params):
-    """The tensors of ``params``: tensors, or param group dicts."""
+    """The tensors of ``params``: tensors, or param group dicts whose
+    ``params`` is a tensor or a list of them (as torch accepts)."""
     for item in params:
-        yield from item['params'] if isinstance(item, dict) else [item]
+        group = item['params'] if isinstance(item, dict) else item
+        yield from [group] if isinstance(group, torch.Tensor) else group
 
 
 @OPTIMIZERS.register_module()

@@ -42,9 +42,9 @@ class Runner(_Runner):
             return
         compile_cfg = {} if compile_cfg is True else dict(compile_cfg)
         model = bare_model(self)
-        if not getattr(model, '_mmvit_ext_compiled', False):
+        # Once only: a compiled forward keeps dynamo's original callable.
+        if not hasattr(model.forward, '_torchdynamo_orig_callable'):
             model.forward = torch.compile(model.forward, **compile_cfg)
-            model._mmvit_ext_compiled = True
             self.logger.info(
                 f'torch.compile: {type(model).__name__}.forward (for '
                 f'{target}); the first iterations compile it and are slow.')

@@ -29,6 +29,7 @@ Usage:
         [--profile N] [--device cpu]
 """
 import argparse
+import functools
 import json
 import os
 import resource
@@ -124,11 +125,17 @@ def setting_dtype(setting, args):
     return amp_dtype(args) if 'amp' in setting else torch.float32
 
 
+@functools.lru_cache(maxsize=None)
+def backbone_cfg(config):
+    """The backbone section of ``config``, read once per process."""
+    from mmengine.config import Config
+    return Config.fromfile(config).model.backbone
+
+
 def model_info(config):
     """Backbone type name, short arch, input size and whether it has a
     distillation token, of a config."""
-    from mmengine.config import Config
-    backbone = Config.fromfile(config).model.backbone
+    backbone = backbone_cfg(config)
     name = backbone.type.split('.')[-1]
     arch = backbone.get('arch', '')
     arch = ARCH_ALIASES.get(arch, arch) if isinstance(arch, str) else 'custom'
@@ -140,15 +147,13 @@ def model_info(config):
 
 
 def in_channels(config):
-    from mmengine.config import Config
-    return Config.fromfile(config).model.backbone.get('in_channels', 3)
+    return backbone_cfg(config).get('in_channels', 3)
 
 
 def drop_path_rate(config):
     """The config's stochastic depth, which the references get too: the
     same settings for all."""
-    from mmengine.config import Config
-    return Config.fromfile(config).model.backbone.get('drop_path_rate', 0.)
+    return backbone_cfg(config).get('drop_path_rate', 0.)
 
 
 def timm_name(config):
