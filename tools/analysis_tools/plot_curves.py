@@ -76,8 +76,9 @@ def read_scalars(path):
                 if key in ('epoch', 'iter', 'step') or not isinstance(
                         value, (int, float)):
                     continue
-                name = key if records is train else f'{key} (val)' \
-                    if key in ('time', 'data_time') else key
+                # Validation has timings of its own: keep them apart.
+                name = f'{key} (val)' if records is val and key in (
+                    'time', 'data_time') else key
                 xs, ys, _ = curves.setdefault(name, ([], [], x_label))
                 xs.append(record[x_key])
                 ys.append(value)
