@@ -22,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint
 from mmcv.cnn.bricks.drop import DropPath as _MMCVDropPath
+from mmcv.cnn.bricks.transformer import AdaptivePadding
 from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -72,13 +73,75 @@ def check_heads(name, embed_dims, num_heads):
             f'{" ..." if len(divisors) > 12 else ""}')
 
 
+def is_exporting():
+    """True while ``torch.export`` (and the ONNX exporter built on it),
+    TorchScript tracing or the legacy ONNX exporter record the model.
+
+    A shortcut taken on the recorded size ("the grid is the native one: skip
+    the position-embedding resize", "nothing to pad: skip the pad") would be
+    baked into the graph, which then fails at any other size. While
+    exporting, the general path is always taken instead: a bicubic resize to
+    the same size and a zero pad are exact identities.
+    """
+    return (torch.compiler.is_exporting() or torch.jit.is_tracing()
+            or torch.onnx.is_in_onnx_export())
+
+
+def interpolate_pos_embed(pos_embed, src_hw, dst_hw, mode='bicubic',
+                          num_extra_tokens=1):
+    """mmpretrain's ``resize_pos_embed``, minus its equal-size shortcut
+    while exporting (:func:`is_exporting`)."""
+    if not is_exporting():
+        return resize_pos_embed(pos_embed, src_hw, dst_hw, mode,
+                                num_extra_tokens)
+    extra = pos_embed[:, :num_extra_tokens]
+    grid = pos_embed[:, num_extra_tokens:].unflatten(1, tuple(src_hw))
+    grid = F.interpolate(grid.permute(0, 3, 1, 2).float(), size=dst_hw,
+                         mode=mode, align_corners=False).to(pos_embed.dtype)
+    return torch.cat([extra, grid.flatten(2).transpose(1, 2)], dim=1)
+
+
+class ExportablePadding(AdaptivePadding):
+    """mmcv's ``AdaptivePadding`` (used by its ``PatchEmbed``) that always
+    pads while exporting; mmcv's skips the pad when it is zero at the
+    recorded size (see :func:`is_exporting`). Same padding otherwise."""
+
+    def forward(self, x):
+        if not is_exporting():
+            return super().forward(x)
+        pads = [
+            # ceil(size / s) as (size + s - 1) // s: ONNX divides negative
+            # integers toward zero, not down.
+            torch.sym_max((size + s - 1) // s * s - s + (k - 1) * d + 1 - size,
+                          0)
+            for size, k, s, d in zip(x.shape[-2:], self.kernel_size,
+                                     self.stride, self.dilation)
+        ]
+        pad_h, pad_w = pads
+        if self.padding == 'corner':
+            return F.pad(x, [0, pad_w, 0, pad_h])
+        return F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2,
+                         pad_h - pad_h // 2])
+
+
+def exportable_patch_embed(patch_embed):
+    """Give mmcv's ``PatchEmbed`` an :class:`ExportablePadding` (no
+    parameters, so keys and values do not change)."""
+    padding = getattr(patch_embed, 'adaptive_padding', None)
+    if type(padding) is AdaptivePadding:
+        padding.__class__ = ExportablePadding
+    return patch_embed
+
+
 def tile_padding(size, kernel, stride):
     """Pixels to add after ``size`` so that windows of ``kernel`` at
     ``stride`` cover it exactly: ``size`` rounded up to a size the stem
     tiles, as mmcv's ``PatchEmbed`` does with its ``'corner'`` padding."""
     if size <= kernel:
         return kernel - size
-    return -(size - kernel) % stride
+    # Non-negative operands only: exported to ONNX, % and // of a negative
+    # integer round toward zero instead of down.
+    return (stride - (size - kernel) % stride) % stride
 
 
 def pad_to_tile(x, kernel, stride):
@@ -87,7 +150,10 @@ def pad_to_tile(x, kernel, stride):
     pixel."""
     pad_h = tile_padding(x.shape[-2], kernel, stride)
     pad_w = tile_padding(x.shape[-1], kernel, stride)
-    return F.pad(x, (0, pad_w, 0, pad_h)) if pad_h or pad_w else x
+    # is_exporting() first: testing a traced size would fix it.
+    if is_exporting() or pad_h or pad_w:
+        return F.pad(x, (0, pad_w, 0, pad_h))
+    return x
 
 
 def tiled_size(size, kernel, stride):
@@ -424,7 +490,7 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
     def embed(self, x) -> Tuple[torch.Tensor, Tuple[int, int]]:
         """Image (B, C, H, W) -> tokens (B, extra + h*w, C) and (h, w)."""
         x, hw = self.patch_embed(x)
-        pos_embed = resize_pos_embed(
+        pos_embed = interpolate_pos_embed(
             self.pos_embed,
             self.patch_resolution,
             hw,

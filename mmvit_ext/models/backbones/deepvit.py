@@ -7,7 +7,8 @@ from mmpretrain.models.utils import LayerScale, build_norm_layer
 
 from mmvit_ext.registry import MODELS
 from .base_vit import (VisionTransformerBase, check_choice, check_heads,
-                       check_positive_ints, check_stem, pad_to_tile,
+                       check_positive_ints, check_stem,
+                       exportable_patch_embed, pad_to_tile,
                        resolve_arch, tiled_size, to_hw)
 
 
@@ -298,10 +299,10 @@ class DeepViT(VisionTransformerBase):
         embed = arch.get('patch_embed', 'conv')
         check_choice('DeepViT patch_embed', embed, self.PATCH_EMBEDS)
         if embed == 'conv':
-            self.patch_embed = PatchEmbed(
+            self.patch_embed = exportable_patch_embed(PatchEmbed(
                 in_channels=in_channels, input_size=self.img_size,
                 embed_dims=self.embed_dims, conv_type='Conv2d',
-                kernel_size=patch_size, stride=patch_size)
+                kernel_size=patch_size, stride=patch_size))
         elif embed == 'linear':
             self.patch_embed = LinearPatchEmbed(in_channels, self.embed_dims,
                                                 patch_size)

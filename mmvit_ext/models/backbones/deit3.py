@@ -3,6 +3,7 @@ from mmengine.model import ModuleList
 
 from mmvit_ext.registry import MODELS
 from .base_vit import (TransformerEncoderLayer, VisionTransformerBase,
+                       exportable_patch_embed,
                        check_heads, check_stem, resolve_arch, to_hw)
 
 
@@ -162,7 +163,7 @@ class DeiT3(VisionTransformerBase):
             kernel_size=patch_size,
             stride=patch_size)
         _patch_cfg.update(patch_cfg)
-        self.patch_embed = PatchEmbed(**_patch_cfg)
+        self.patch_embed = exportable_patch_embed(PatchEmbed(**_patch_cfg))
         self.patch_stride = to_hw(_patch_cfg['stride'])[0]
         self._init_tokens(self.patch_embed.init_out_size, with_cls_token,
                           with_dist_token, out_type, interpolate_mode,

@@ -9,7 +9,8 @@ from mmpretrain.models.utils import build_norm_layer
 from mmvit_ext.registry import MODELS
 from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
                        check_choice, check_heads, check_positive_ints,
-                       check_stem, normalize_indices, pad_to_tile,
+                       check_stem, is_exporting, normalize_indices,
+                       pad_to_tile,
                        TransformerEncoderLayer, resolve_arch, run_block,
                        tiled_size, to_hw)
 
@@ -263,7 +264,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
         return sum(self.depths)
 
     def _resize_pos_embed(self, pos_embed, hw):
-        if tuple(pos_embed.shape[-2:]) == tuple(hw):
+        if not is_exporting() and tuple(pos_embed.shape[-2:]) == tuple(hw):
             return pos_embed
         return F.interpolate(
             pos_embed.float(), size=hw, mode=self.interpolate_mode,
