@@ -47,7 +47,7 @@ $(VENV)/.dense-installed: $(VENV)/.runtime-installed requirements/dense.txt tool
 	bash tools/dense/install_dense.sh $(PY)
 	touch $@
 
-$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt
+$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt requirements/tools.txt
 	$(PIP) -e '.[tests]'
 	touch $@
 

@@ -35,7 +35,10 @@ setup(
     packages=find_packages(include=['mmvit_ext', 'mmvit_ext.*']),
     package_data={'mmvit_ext': mim_files()},
     install_requires=read_requirements('runtime'),
-    extras_require={'tests': read_requirements('tests')},
+    extras_require={
+        'tools': read_requirements('tools'),
+        'tests': read_requirements('tests') + read_requirements('tools'),
+    },
     classifiers=[
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',

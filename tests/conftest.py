@@ -15,3 +15,18 @@ import mmvit_ext  # noqa: E402,F401  (registers modules)
 @pytest.fixture(scope='session')
 def repo_root():
     return ROOT
+
+
+@pytest.fixture(scope='session')
+def family_checkpoints(tmp_path_factory):
+    """A random-weight checkpoint per family of ``FAMILY_CONFIGS``, as
+    tools/train.py saves them (the classifier's ``state_dict``)."""
+    import torch
+    from user_utils import FAMILY_CONFIGS, build_random
+    folder = tmp_path_factory.mktemp('family_checkpoints')
+    paths = {}
+    for name in FAMILY_CONFIGS:
+        paths[name] = str(folder / f'{name}.pth')
+        torch.save({'state_dict': build_random(ROOT, name).state_dict()},
+                   paths[name])
+    return paths
