@@ -4,6 +4,7 @@ they record are the ones the models apply, and the files they write have
 the expected sizes and contents."""
 import json
 import math
+import os
 import re
 
 import cv2
@@ -194,13 +195,21 @@ def test_attention_similarity_matrix_and_curves(name, repo_root,
     assert summary['attention']['next_k']['1'][:-1] == pytest.approx(
         [m[i, i + 1] if not np.isnan(m[i, i + 1]) else None
          for i in range(layers - 1)])
+    entropy = summary['softmax_entropy']
+    assert len(entropy) == layers
+    assert all(0 < e <= 1 + 1e-6 for e in entropy)
+    assert f'mean over layers: {np.mean(entropy):.4f}' in out
     if name == 'pit':  # stages of different sizes are not compared
         assert np.isnan(m[0, -1])
         assert 'softmax_before_mixing' not in summary
     else:
         assert 'softmax_before_mixing' in summary
         assert 'softmax maps before re-attention mixing' in out
-    for png in ('similarity_matrix.png', 'similar_next_k.png'):
+    pngs = ['similarity_matrix.png', 'similar_next_k.png']
+    if name == 'deepvit':
+        pngs.append('similarity_matrix_softmax.png')
+    assert sorted(os.listdir(tmp_path)) == sorted(pngs + ['similarity.json'])
+    for png in pngs:
         assert png_size(tmp_path / png) == (450, 450)
 
 

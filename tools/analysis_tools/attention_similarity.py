@@ -14,11 +14,16 @@ stages) are not compared.
 
 Writes to DIR (default ``attention_similarity``):
 - ``similarity_matrix.png``: the layer-by-layer matrix;
+- ``similarity_matrix_softmax.png`` (re-attention): the same for the
+  softmax maps before the head mixing;
 - ``similar_next_k.png``: per layer, the mean similarity to the next k
   layers;
 - ``similarity.json``: the matrix, the mean similarity of adjacent layers
   (the number to compare models by) and the curves; for re-attention also
-  the same for the softmax maps before the mixing.
+  the same for the softmax maps before the mixing. Also each layer's mean
+  softmax entropy over that of uniform attention: maps close to uniform
+  (entropy near 1) are alike whatever the model, so read the similarity
+  beside it.
 """
 import argparse
 import json
@@ -60,9 +65,11 @@ def parse_args(argv=None):
 
 
 def similarity_matrices(model, batches):
-    """``(names, {'attn': M, 'softmax': M?})``: each M the (L, L) mean
-    similarity over all images, NaN between layers of different sizes."""
-    sums, count, names = {}, 0, None
+    """``(names, {'attn': M, 'softmax': M?}, entropy)``: each M the (L, L)
+    mean similarity over all images, NaN between layers of different sizes;
+    ``entropy`` (L,) the mean entropy of the softmax rows over that of
+    uniform attention (1: every token attends to all alike)."""
+    sums, count, names, entropy = {}, 0, None, 0
     with AttentionRecorder(model.backbone) as recorder, torch.no_grad():
         for inputs in batches:
             model.extract_feat(inputs)
@@ -81,9 +88,19 @@ def similarity_matrices(model, batches):
                     prev = total[idx[:, None], idx]
                     total[idx[:, None], idx] = torch.nan_to_num(prev) + \
                         block * len(inputs)
+            entropy = entropy + torch.tensor([
+                float(row_entropy(m.attn).sum(0).mean()) for m in maps])
             count += len(inputs)
             recorder.maps.clear()
-    return names, {kind: total / count for kind, total in sums.items()}
+    return names, {kind: total / count
+                   for kind, total in sums.items()}, entropy / count
+
+
+def row_entropy(attn):
+    """``(B, heads, queries, keys)`` softmax maps -> ``(B, heads, queries)``
+    entropy of each row over ``log(keys)``, the uniform row's."""
+    return -(attn * attn.clamp(min=1e-12).log()).sum(-1) / math.log(
+        attn.shape[-1])
 
 
 def size_groups(tensors):
@@ -113,10 +130,12 @@ def next_k_curve(matrix, k):
 def draw_matrix(matrix, title, out):
     fig, axes = figure(1, 1, cell=4.5)
     ax = axes[0, 0]
-    image = ax.imshow(matrix.numpy(), vmin=0, vmax=1, cmap='viridis')
+    values = matrix[~matrix.isnan()]
+    image = ax.imshow(matrix.numpy(), vmin=min(0, float(values.min())),
+                      vmax=1, cmap='viridis')
     ax.set_xlabel('layer q')
     ax.set_ylabel('layer p')
-    ax.set_title(title, fontsize=8)
+    ax.set_title(title, fontsize=7)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     save_figure(fig, out)
@@ -129,10 +148,12 @@ def draw_curves(curves, title, out):
         xs = [p for p, v in enumerate(curve) if v is not None]
         ax.plot(xs, [curve[p] for p in xs], marker='o', markersize=3,
                 label=f'next {k} layer{"s" if k > 1 else ""}')
-    ax.set_ylim(0, 1.02)
+    lowest = min([v for curve in curves.values() for v in curve
+                  if v is not None] + [0])
+    ax.set_ylim(lowest - 0.02, 1.02)
     ax.set_xlabel('layer p')
     ax.set_ylabel('mean similarity to the next k layers')
-    ax.set_title(title, fontsize=8)
+    ax.set_title(title, fontsize=7)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -144,12 +165,15 @@ def main(argv=None):
     inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
                                  args.cfg_options)
     model = inferencer.model
-    names, matrices = similarity_matrices(
+    names, matrices, entropy = similarity_matrices(
         model, val_batches(cfg, model, args.data, args.batch_size))
+    options = ' '.join(f'{k}={v}' for k, v in (args.cfg_options or {}).items())
     title = (f'{os.path.basename(args.config)}\n'
-             f'{os.path.basename(args.checkpoint)}, {args.data} images')
+             + (f'{options}\n' if options else '') +
+             f'{args.checkpoint}, {args.data} images')
     summary = dict(config=args.config, checkpoint=args.checkpoint,
-                   images=args.data, layers=names)
+                   images=args.data, layers=names,
+                   softmax_entropy=entropy.tolist())
     for kind, matrix in matrices.items():
         key = 'attention' if kind == 'attn' else 'softmax_before_mixing'
         summary[key] = dict(
@@ -159,20 +183,25 @@ def main(argv=None):
                     for row in matrix.tolist()])
     os.makedirs(args.out, exist_ok=True)
     attn = summary['attention']
-    draw_matrix(matrices['attn'], 'cross-layer attention similarity, '
+    draw_matrix(matrices['attn'], 'cross-layer attention similarity\n'
                 + title, os.path.join(args.out, 'similarity_matrix.png'))
+    if 'softmax' in matrices:
+        draw_matrix(matrices['softmax'], 'softmax maps before re-attention '
+                    'mixing\n' + title,
+                    os.path.join(args.out, 'similarity_matrix_softmax.png'))
     draw_curves(attn['next_k'], title,
                 os.path.join(args.out, 'similar_next_k.png'))
     with atomic_write(os.path.join(args.out, 'similarity.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     print(f'{len(names)} attention layers, {args.data} images')
+    print('softmax attention entropy (1 = uniform), mean over layers: '
+          f'{float(entropy.mean()):.4f}')
     print('mean similarity of adjacent layers: '
           f'{attn["mean_adjacent_similarity"]:.4f}')
     if 'softmax_before_mixing' in summary:
         print('  softmax maps before re-attention mixing: '
               f'{summary["softmax_before_mixing"]["mean_adjacent_similarity"]:.4f}')
-    print(f'wrote {args.out}/similarity_matrix.png, similar_next_k.png, '
-          'similarity.json')
+    print(f'wrote {", ".join(sorted(os.listdir(args.out)))} in {args.out}')
 
 
 if __name__ == '__main__':
