@@ -1,7 +1,7 @@
 """tools/deployment/export.py, run as a user runs it: the small
-Fashion-MNIST model of each family exported at its native size with a dynamic batch and H/W, then
-run by onnxruntime (or torch.export's loader) at other sizes and compared
-with eager PyTorch."""
+Fashion-MNIST model of each family exported at its native size with a
+dynamic batch and H/W, then run by onnxruntime (or torch.export's loader)
+at other sizes and compared with eager PyTorch."""
 import os
 
 import numpy as np

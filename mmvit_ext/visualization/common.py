@@ -7,6 +7,42 @@ from mmengine.config import Config
 from mmvit_ext.utils import atomic_write
 
 
+def tool_parser(doc, image=False, data=None, batch_size=32):
+    """The argument parser the look-inside tools share: ``config``,
+    ``checkpoint``, then ``image`` (``image=True``) or ``--data N`` and
+    ``--batch-size`` (``data``: the default N), and ``--device`` and
+    ``--cfg-options``."""
+    import argparse
+
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    if image:
+        parser.add_argument('image')
+    if data is not None:
+        parser.add_argument('--data', type=int, default=data,
+                            help=f'how many validation images (default '
+                            f'{data})')
+        parser.add_argument('--batch-size', type=int, default=batch_size)
+    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, as key=value')
+    return parser
+
+
+def run_tool(main, errors=(FileNotFoundError, ValueError)):
+    """Run a tool's ``main``; a user error (``errors``) ends it with
+    ``<tool>.py: <message>`` and exit status 1 instead of a traceback."""
+    import os
+    import sys
+    try:
+        main()
+    except errors as e:
+        sys.exit(f'{os.path.basename(sys.argv[0])}: '
+                 f'{e.args[0] if e.args else e}')
+
+
 def load_config(config, cfg_options=None):
     cfg = config if isinstance(config, Config) else Config.fromfile(config)
     if cfg_options:
@@ -24,6 +60,17 @@ def load_model(config, checkpoint, device=None, cfg_options=None):
     inferencer = ImageClassificationInferencer(cfg, pretrained=checkpoint,
                                                device=device)
     return inferencer, cfg
+
+
+def load_image_and_model(args):
+    """``(inferencer, inputs, shown)`` for a tool's ``config``,
+    ``checkpoint`` and ``image`` arguments (see :func:`image_inputs`)."""
+    import os
+    if not os.path.isfile(args.image):
+        raise FileNotFoundError(f'image {args.image} does not exist')
+    inferencer, _ = load_model(args.config, args.checkpoint, args.device,
+                               args.cfg_options)
+    return (inferencer, *image_inputs(inferencer, args.image))
 
 
 def image_inputs(inferencer, image):
@@ -79,6 +126,15 @@ def save_figure(fig, out, dpi=100):
     with atomic_write(out) as f:
         fig.savefig(f, format='png', dpi=dpi)
     plt.close(fig)
+
+
+def load_model_and_batches(args):
+    """``(model, batches)`` for a tool's ``config``, ``checkpoint``,
+    ``--data`` and ``--batch-size`` arguments (see :func:`val_batches`)."""
+    inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
+                                 args.cfg_options)
+    model = inferencer.model
+    return model, val_batches(cfg, model, args.data, args.batch_size)
 
 
 def val_batches(cfg, model, num_images, batch_size=32):

@@ -25,38 +25,27 @@ Writes to DIR (default ``attention_similarity``):
   (entropy near 1) are alike whatever the model, so read the similarity
   beside it.
 """
-import argparse
 import json
 import math
 import os
-import sys
 import warnings
 
 import torch
 # mmcv-lite has no compiled ops; these tools do not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
-from mmengine.config import DictAction
 
 from mmvit_ext.utils import atomic_write
 from mmvit_ext.visualization import (AttentionRecorder, figure,
-                                     layer_similarity, load_model,
-                                     save_figure, val_batches)
+                                     layer_similarity, load_model_and_batches,
+                                     run_tool, save_figure, tool_parser)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--data', type=int, default=256,
-                        help='how many validation images (default 256)')
+    parser = tool_parser(__doc__, data=256)
     parser.add_argument('--next-k', type=int, nargs='+', default=[1, 2, 4],
                         help='the k of the "next k layers" curves')
     parser.add_argument('--out', default='attention_similarity',
                         help='folder for the PNGs and similarity.json')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, as key=value')
     args = parser.parse_args(argv)
     bad = [k for k in args.next_k if k < 1]
     if bad:
@@ -162,11 +151,8 @@ def draw_curves(curves, title, out):
 
 def main(argv=None):
     args = parse_args(argv)
-    inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
-                                 args.cfg_options)
-    model = inferencer.model
     names, matrices, entropy = similarity_matrices(
-        model, val_batches(cfg, model, args.data, args.batch_size))
+        *load_model_and_batches(args))
     options = ' '.join(f'{k}={v}' for k, v in (args.cfg_options or {}).items())
     title = (f'{os.path.basename(args.config)}\n'
              + (f'{options}\n' if options else '') +
@@ -199,13 +185,11 @@ def main(argv=None):
     print('mean similarity of adjacent layers: '
           f'{attn["mean_adjacent_similarity"]:.4f}')
     if 'softmax_before_mixing' in summary:
+        softmax = summary['softmax_before_mixing']
         print('  softmax maps before re-attention mixing: '
-              f'{summary["softmax_before_mixing"]["mean_adjacent_similarity"]:.4f}')
+              f'{softmax["mean_adjacent_similarity"]:.4f}')
     print(f'wrote {", ".join(sorted(os.listdir(args.out)))} in {args.out}')
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError) as e:
-        sys.exit(f'attention_similarity.py: {e.args[0] if e.args else e}')
+    run_tool(main)

@@ -11,31 +11,21 @@ the first N validation images and draws it as one bar per layer, with the
 per-head weights beside it; it prints the weights too. The weights of each
 image and head sum to 1, and so do the averages.
 """
-import argparse
-import sys
 import warnings
 
 import torch
 # mmcv-lite has no compiled ops; these tools do not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
-from mmengine.config import DictAction
 
 from mmvit_ext.models.heads.lca_head import LCAClsHead
-from mmvit_ext.visualization import (AttentionRecorder, figure, load_model,
-                                     save_figure, val_batches)
+from mmvit_ext.visualization import (AttentionRecorder, figure,
+                                     load_model_and_batches, run_tool,
+                                     save_figure, tool_parser)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--data', type=int, default=1000,
-                        help='how many validation images (default 1000)')
+    parser = tool_parser(__doc__, data=1000, batch_size=64)
     parser.add_argument('--out', default='lca_weights.png', help='PNG')
-    parser.add_argument('--batch-size', type=int, default=64)
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, as key=value')
     return parser.parse_args(argv)
 
 
@@ -80,11 +70,7 @@ def draw(weights, title, out):
 
 def main(argv=None):
     args = parse_args(argv)
-    inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
-                                 args.cfg_options)
-    model = inferencer.model
-    weights = lca_weights(
-        model, val_batches(cfg, model, args.data, args.batch_size))
+    weights = lca_weights(*load_model_and_batches(args))
     draw(weights, f'LCA weights over {args.data} validation images: '
          f'{args.config}', args.out)
     mean = weights.mean(0)
@@ -95,7 +81,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError) as e:
-        sys.exit(f'lca_weights.py: {e.args[0] if e.args else e}')
+    run_tool(main)

@@ -21,7 +21,6 @@ size fails it, and nothing is left at --out.
 """
 import argparse
 import os
-import sys
 import tempfile
 import warnings
 
@@ -31,7 +30,7 @@ warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttentio
 from mmengine.config import DictAction
 
 from mmvit_ext.utils import atomic_write
-from mmvit_ext.visualization import load_model
+from mmvit_ext.visualization import load_model, run_tool
 
 FORMATS = {'onnx': '.onnx', 'torch-export': '.pt2'}
 
@@ -216,7 +215,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError, ImportError) as e:
-        sys.exit(f'export.py: {e.args[0] if e.args else e}')
+    run_tool(main, (FileNotFoundError, ValueError, ImportError))

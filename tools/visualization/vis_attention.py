@@ -18,10 +18,8 @@ Writes to DIR (default ``vis_attention``):
 --layers picks attention layers by index (negative from the end); the
 default is all. CHECKPOINT may be ours, an official or timm file.
 """
-import argparse
 import io
 import os
-import sys
 import warnings
 from collections import OrderedDict
 
@@ -29,26 +27,20 @@ import numpy as np
 import torch
 # mmcv-lite has no compiled ops; these tools do not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
-from mmengine.config import DictAction
 
 from mmvit_ext.utils import atomic_write
 from mmvit_ext.visualization import (AttentionRecorder, attention_rollout,
-                                     figure, image_inputs, load_model,
-                                     overlay, save_figure, token_grid)
+                                     figure, load_image_and_model, overlay,
+                                     run_tool, save_figure, token_grid,
+                                     tool_parser)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('image')
+    parser = tool_parser(__doc__, image=True)
     parser.add_argument('--layers', type=int, nargs='+',
                         help='attention layers to draw (default: all)')
     parser.add_argument('--out', default='vis_attention',
                         help='folder for the PNGs and attention.npz')
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, as key=value')
     return parser.parse_args(argv)
 
 
@@ -121,7 +113,7 @@ def draw_cls_attention(maps, picked, num_extra, shown, out, key='attn',
     save_figure(fig, out)
 
 
-def rollouts(maps, num_extra, image_hw):
+def rollouts(maps):
     """``{stage: (tokens,) rollout row of the class token}`` over the maps
     that weigh the values."""
     return {s: attention_rollout([maps[i].weighing for i in run])[0, 0]
@@ -155,11 +147,7 @@ def save_arrays(maps, rolls, out):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not os.path.isfile(args.image):
-        raise FileNotFoundError(f'image {args.image} does not exist')
-    inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
-                                 args.cfg_options)
-    inputs, shown = image_inputs(inferencer, args.image)
+    inferencer, inputs, shown = load_image_and_model(args)
     maps, num_extra = record(inferencer.model, inputs)
     picked = pick_layers(maps, args.layers)
     name = os.path.basename(args.image)
@@ -172,7 +160,7 @@ def main(argv=None):
     draw_cls_attention(maps, picked, num_extra, shown,
                        path('cls_attention.png'), key='attn',
                        title=f'class-token attention, {name}')
-    rolls = rollouts(maps, num_extra, shown.shape[:2])
+    rolls = rollouts(maps)
     draw_rollout(rolls, num_extra, shown, path('rollout.png'))
     if any(maps[i].mixed is not None for i in picked):
         mixed = [i for i in picked if maps[i].mixed is not None]
@@ -181,12 +169,10 @@ def main(argv=None):
                            title='before (softmax) and after (mixed) '
                            f're-attention, {name}')
     save_arrays(maps, rolls, path('attention.npz'))
-    print(f'{len(maps)} attention layers of {type(inferencer.model.backbone).__name__}, '
+    backbone = type(inferencer.model.backbone).__name__
+    print(f'{len(maps)} attention layers of {backbone}, '
           f'{len(picked)} drawn; wrote ' + ', '.join(written))
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError) as e:
-        sys.exit(f'vis_attention.py: {e.args[0] if e.args else e}')
+    run_tool(main)

@@ -16,30 +16,25 @@ patch tokens still reach the class token through the last attention.
 Writes one PNG: the image as the model sees it, and the CAM over it, for
 the predicted class unless --target-category says otherwise.
 """
-import argparse
 import os
 import re
-import sys
 import warnings
 
 import numpy as np
 import torch
 # mmcv-lite has no compiled ops; these tools do not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
-from mmengine.config import DictAction
 
-from mmvit_ext.visualization import (figure, image_inputs, load_model,
-                                     overlay, save_figure, token_grid)
+from mmvit_ext.visualization import (figure, load_image_and_model, overlay,
+                                     run_tool, save_figure, token_grid,
+                                     tool_parser)
 
 METHODS = ('GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'EigenCAM',
            'EigenGradCAM', 'LayerCAM', 'HiResCAM', 'GradCAMElementWise')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('image')
+    parser = tool_parser(__doc__, image=True)
     parser.add_argument('--method', default='GradCAM', choices=METHODS)
     parser.add_argument('--target-layers', nargs='+',
                         help='module names in the model (default: the last '
@@ -49,9 +44,6 @@ def parse_args(argv=None):
     parser.add_argument('--eigen-smooth', action='store_true')
     parser.add_argument('--aug-smooth', action='store_true')
     parser.add_argument('--out', default='cam.png', help='PNG to write')
-    parser.add_argument('--device', default=None, help='e.g. cpu, cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, as key=value')
     return parser.parse_args(argv)
 
 
@@ -130,12 +122,8 @@ def compute_cam(model, inputs, target_layers, method='GradCAM',
 
 def main(argv=None):
     args = parse_args(argv)
-    if not os.path.isfile(args.image):
-        raise FileNotFoundError(f'image {args.image} does not exist')
-    inferencer, cfg = load_model(args.config, args.checkpoint, args.device,
-                                 args.cfg_options)
+    inferencer, inputs, shown = load_image_and_model(args)
     model = inferencer.model
-    inputs, shown = image_inputs(inferencer, args.image)
     layers = args.target_layers or [default_target_layer(model)]
     heat, category, score = compute_cam(
         model, inputs, layers, args.method, args.target_category,
@@ -153,7 +141,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except (FileNotFoundError, ValueError, ImportError) as e:
-        sys.exit(f'vis_cam.py: {e.args[0] if e.args else e}')
+    run_tool(main, (FileNotFoundError, ValueError, ImportError))
