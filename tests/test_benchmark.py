@@ -35,6 +35,10 @@ def test_benchmark_reports_consistent_throughput_and_utilisation():
                             peak_line))
     assert 'float32' in peaks and len(peaks) == 2, out
     rows = table(out)
+    # The documented columns come first, in their order; new ones follow.
+    assert list(rows[0])[:8] == [
+        'model', 'impl', 'size', 'params (M)', 'FLOPs (G)', 'train img/s',
+        'infer img/s', 'peak RSS MB']
     assert [(r['impl'], r['setting']) for r in rows] == [
         ('mmvit_ext', 'fp32'), ('mmvit_ext', 'amp')]
     amp_dtype = next(d for d in peaks if d != 'float32')

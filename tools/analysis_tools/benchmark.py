@@ -325,20 +325,21 @@ def run_worker(args, *what):
 
 def print_table(rows, peaks, args):
     mem = 'peak CUDA MB' if args.device.startswith('cuda') else 'peak RSS MB'
-    header = ['model', 'impl', 'setting', 'size', 'params (M)', 'FLOPs (G)',
-              'train img/s', 'train GFLOP/s', 'train util',
-              'infer img/s', 'infer GFLOP/s', 'infer util', mem]
+    # The first eight columns keep their documented order; new ones follow.
+    header = ['model', 'impl', 'size', 'params (M)', 'FLOPs (G)',
+              'train img/s', 'infer img/s', mem, 'setting',
+              'train GFLOP/s', 'train util', 'infer GFLOP/s', 'infer util']
     lines = []
     for r in rows:
         peak = peaks[r['dtype']]
         lines.append([
-            r['model'], r['impl'], r['setting'], str(r['size']),
-            f"{r['params_m']:.2f}", f"{r['gflops']:.3g}",
-            f"{r['train_ips']:.1f}", f"{r['train_gflops_s']:.0f}",
+            r['model'], r['impl'], str(r['size']), f"{r['params_m']:.2f}",
+            f"{r['gflops']:.3g}", f"{r['train_ips']:.1f}",
+            f"{r['infer_ips']:.1f}", f"{r['peak_mb']:.0f}", r['setting'],
+            f"{r['train_gflops_s']:.0f}",
             f"{100 * r['train_gflops_s'] / peak:.0f}%",
-            f"{r['infer_ips']:.1f}", f"{r['infer_gflops_s']:.0f}",
-            f"{100 * r['infer_gflops_s'] / peak:.0f}%",
-            f"{r['peak_mb']:.0f}"])
+            f"{r['infer_gflops_s']:.0f}",
+            f"{100 * r['infer_gflops_s'] / peak:.0f}%"])
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
