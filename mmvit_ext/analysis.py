@@ -1,4 +1,4 @@
-"""FLOPs that include attention.
+"""FLOPs that include attention, and what the measuring tools share.
 
 mmengine's ``FlopAnalyzer`` (fvcore's counter) has no handle for
 ``aten::scaled_dot_product_attention``, so a model that attends through
@@ -10,6 +10,25 @@ from math import prod
 
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
+
+
+def drop_teacher(cfg):
+    """A distilled config's student alone: ``model.teacher`` set to None
+    (measuring, drawing or exporting a model needs no teacher)."""
+    if cfg.model.get('teacher'):
+        cfg.model.teacher = None
+    return cfg
+
+
+def input_shape(backbone, shape=None):
+    """``(in_channels, H, W)`` of a backbone config: ``shape`` (``[H]`` or
+    ``[H, W]``) if given, else its ``img_size`` (default 224)."""
+    if shape:
+        h, w = (list(shape) * 2)[:2]
+    else:
+        size = backbone.get('img_size', 224)
+        h, w = (size, size) if isinstance(size, int) else size
+    return backbone.get('in_channels', 3), h, w
 
 
 def sdpa_flop_jit(inputs, outputs):

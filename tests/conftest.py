@@ -18,7 +18,7 @@ def repo_root():
 
 
 @pytest.fixture(scope='session')
-def family_checkpoints(tmp_path_factory):
+def checkpoints(tmp_path_factory):
     """A random-weight checkpoint per family of ``FAMILY_CONFIGS``, as
     tools/train.py saves them (the classifier's ``state_dict``)."""
     import torch

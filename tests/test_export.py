@@ -15,10 +15,10 @@ TOOL = 'tools/deployment/export.py'
 
 
 @pytest.fixture(scope='module')
-def models(repo_root, family_checkpoints):
+def models(repo_root, checkpoints):
     """``{family: (config, checkpoint, eager model)}``: the 28 px
     Fashion-MNIST configs with random weights."""
-    return {name: (config, family_checkpoints[name],
+    return {name: (config, checkpoints[name],
                    build_random(repo_root, name))
             for name, config in FAMILY_CONFIGS.items()}
 

@@ -1,7 +1,6 @@
 """``tools/train.py --amp``, ``--amp-dtype`` and ``--compile`` on every
 Fashion-MNIST config: a few steps train, and the losses follow eager fp32."""
 import argparse
-import importlib.util
 import os
 
 import pytest
@@ -11,6 +10,7 @@ from mmengine.config import Config
 
 from mmvit_ext.engine import AmpOptimWrapper, resolve_amp_dtype
 from mmvit_ext.registry import MODELS, RUNNERS
+from mmvit_ext.utils import import_by_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FASHION = sorted(
@@ -19,15 +19,7 @@ FASHION = sorted(
     if f.endswith('_fashion-mnist.py') and '_base_' not in d)
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', f'{ROOT}/tools/{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRAIN = load_tool('train')
+TRAIN = import_by_path(f'{ROOT}/tools/train.py', 'tool_train')
 
 
 def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,

@@ -15,24 +15,16 @@ import torch
 import mmvit_ext  # noqa: F401
 from mmvit_ext.models.backbones.deepvit import ReAttention
 from mmvit_ext.models.heads.lca_head import LCAAttention
+from mmvit_ext.utils import import_by_path
 from mmvit_ext.visualization import (AttentionRecorder, attention_rollout,
                                      layer_similarity, token_grid)
-from user_utils import FAMILY_CONFIGS, build_random, run
+from user_utils import FAMILY_CONFIGS as CONFIGS
+from user_utils import build_random, run
 
-CONFIGS = FAMILY_CONFIGS
 VIS = 'tools/visualization/vis_attention.py'
 SIMILARITY = 'tools/analysis_tools/attention_similarity.py'
 LCA = 'tools/analysis_tools/lca_weights.py'
 CAM = 'tools/visualization/vis_cam.py'
-
-
-def build(name, repo_root):
-    return build_random(repo_root, name)
-
-
-@pytest.fixture(scope='module')
-def checkpoints(family_checkpoints):
-    return family_checkpoints
 
 
 @pytest.fixture(scope='module')
@@ -58,7 +50,7 @@ def png_size(path):
 def test_recorded_maps_are_the_ones_the_model_applies(name, repo_root):
     """Each recorded map, times the values, through the output projection,
     gives the attention module's own output; softmax rows sum to 1."""
-    model = build(name, repo_root)
+    model = build_random(repo_root, name)
     seen = {}
 
     def keep(module_name):
@@ -130,7 +122,7 @@ def test_vis_attention_writes_grids_and_rows(name, repo_root, checkpoints,
                                              image, tmp_path):
     out = run(repo_root, VIS, CONFIGS[name], checkpoints[name], image,
               '--out', str(tmp_path))
-    model = build(name, repo_root)
+    model = build_random(repo_root, name)
     recorder = AttentionRecorder(model.backbone)
     layers = len(recorder.modules)
     heads = max(m.num_heads for _, m in recorder.modules)
@@ -265,12 +257,8 @@ def test_grad_cam_on_token_models_and_pit(name, repo_root, checkpoints,
 
 def test_grad_cam_map_covers_the_input(repo_root):
     pytest.importorskip('pytorch_grad_cam')
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'vis_cam', f'{repo_root}/{CAM}')
-    vis_cam = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(vis_cam)
-    model = build('pit', repo_root)
+    vis_cam = import_by_path(f'{repo_root}/{CAM}', 'tool_vis_cam')
+    model = build_random(repo_root, 'pit')
     x = torch.randn(1, 1, 28, 28)
     layer = vis_cam.default_target_layer(model)
     heat, category, score = vis_cam.compute_cam(model, x, [layer])

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
+from mmvit_ext.analysis import drop_teacher
 from mmvit_ext.utils import atomic_write
 
 
@@ -47,9 +48,7 @@ def load_config(config, cfg_options=None):
     cfg = config if isinstance(config, Config) else Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if cfg.model.get('teacher'):
-        cfg.model.teacher = None  # the student alone is looked at
-    return cfg
+    return drop_teacher(cfg)
 
 
 def load_model(config, checkpoint, device=None, cfg_options=None):

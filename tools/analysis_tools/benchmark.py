@@ -201,9 +201,8 @@ def build(impl, config, args):
     import mmvit_ext  # noqa: F401
     from mmengine.config import Config
     from mmpretrain.apis import get_model
-    cfg = Config.fromfile(config)
-    if cfg.model.get('teacher'):
-        cfg.model.teacher = None  # the student alone is measured
+    from mmvit_ext.analysis import drop_teacher
+    cfg = drop_teacher(Config.fromfile(config))
     if impl == 'cp':
         cfg.model.backbone.with_cp = True
     model = get_model(cfg)

@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmvit_ext  # noqa: F401
-from mmvit_ext.analysis import flop_analyzer
+from mmvit_ext.analysis import drop_teacher, flop_analyzer, input_shape
 
 
 def main():
@@ -24,15 +24,8 @@ def main():
                         'img_size')
     args = parser.parse_args()
 
-    cfg = Config.fromfile(args.config)
-    if cfg.model.get('teacher'):
-        cfg.model.teacher = None  # the student alone is measured
-    if args.shape:
-        h, w = (args.shape * 2)[:2]
-    else:
-        size = cfg.model.backbone.get('img_size', 224)
-        h, w = (size, size) if isinstance(size, int) else size
-    in_channels = cfg.model.backbone.get('in_channels', 3)
+    cfg = drop_teacher(Config.fromfile(args.config))
+    in_channels, h, w = input_shape(cfg.model.backbone, args.shape)
     model = get_model(cfg).eval()
     with torch.no_grad():
         analyzer = flop_analyzer(model, (torch.randn(1, in_channels, h, w), ))

@@ -29,6 +29,7 @@ import torch
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
 from mmengine.config import DictAction
 
+from mmvit_ext.analysis import input_shape
 from mmvit_ext.utils import atomic_write
 from mmvit_ext.visualization import load_model, run_tool
 
@@ -90,13 +91,8 @@ class Exported(torch.nn.Module):
 
 
 def example_shape(cfg, args):
-    backbone = cfg.model.backbone
-    if args.shape:
-        h, w = (args.shape * 2)[:2]
-    else:
-        size = backbone.get('img_size', 224)
-        h, w = (size, size) if isinstance(size, int) else size
-    return args.batch_size, backbone.get('in_channels', 3), h, w
+    return (args.batch_size,
+            *input_shape(cfg.model.backbone, args.shape))
 
 
 def check_sizes(shape, args, stride):

@@ -8,8 +8,8 @@ from mmpretrain.models.utils import LayerScale, build_norm_layer
 from mmvit_ext.registry import MODELS
 from .base_vit import (VisionTransformerBase, check_choice, check_heads,
                        check_positive_ints, check_stem,
-                       exportable_patch_embed, pad_to_tile,
-                       resolve_arch, tiled_size, to_hw)
+                       exportable_patch_embed, pad_to_tile, resolve_arch,
+                       tiled_size, to_hw)
 
 
 class ReAttention(BaseModule):

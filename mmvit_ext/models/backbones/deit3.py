@@ -3,8 +3,8 @@ from mmengine.model import ModuleList
 
 from mmvit_ext.registry import MODELS
 from .base_vit import (TransformerEncoderLayer, VisionTransformerBase,
-                       exportable_patch_embed,
-                       check_heads, check_stem, resolve_arch, to_hw)
+                       check_heads, check_stem, exportable_patch_embed,
+                       resolve_arch, to_hw)
 
 
 @MODELS.register_module()

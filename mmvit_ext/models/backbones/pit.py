@@ -1,18 +1,16 @@
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (TokenBackboneMixin, VisionTransformerBase,
-                       check_choice, check_heads, check_positive_ints,
-                       check_stem, is_exporting, normalize_indices,
-                       pad_to_tile,
-                       TransformerEncoderLayer, resolve_arch, run_block,
-                       tiled_size, to_hw)
+from .base_vit import (TokenBackboneMixin, TransformerEncoderLayer,
+                       VisionTransformerBase, check_choice, check_heads,
+                       check_positive_ints, check_stem, is_exporting,
+                       normalize_indices, pad_to_tile, resize_grid,
+                       resolve_arch, run_block, tiled_size, to_hw)
 
 
 class PiTPooling(BaseModule):
@@ -266,9 +264,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
     def _resize_pos_embed(self, pos_embed, hw):
         if not is_exporting() and tuple(pos_embed.shape[-2:]) == tuple(hw):
             return pos_embed
-        return F.interpolate(
-            pos_embed.float(), size=hw, mode=self.interpolate_mode,
-            align_corners=False).to(pos_embed.dtype)
+        return resize_grid(pos_embed, hw, self.interpolate_mode)
 
     def forward(self, x):
         x = self.patch_embed(pad_to_tile(x, self.patch_size, self.stride))
