@@ -47,19 +47,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-class Logits(torch.nn.Module):
-    """The classifier as an image -> logits module, as pytorch-grad-cam
-    wants it; a distilled head's (cls, dist) pair is averaged."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        out = self.model(x, mode='tensor')
-        return sum(out) / len(out) if isinstance(out, (tuple, list)) else out
-
-
 def default_target_layer(model):
     """The ``ln1`` of the backbone's last block (DeiT III, DeiT, DeepViT,
     CeiT: ``layers.<i>``; PiT: ``stages.<s>.blocks.<i>``)."""
@@ -99,16 +86,18 @@ def compute_cam(model, inputs, target_layers, method='GradCAM',
     """``(cam (H, W) in [0, 1], category, score)`` for one image."""
     import pytorch_grad_cam
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    wrapped = Logits(model).eval()
+    # The classifier's forward (mode 'tensor') maps images to logits, as
+    # pytorch-grad-cam wants; a distilled head returns its logits_type's.
+    model.eval()
     with torch.no_grad():
-        scores = wrapped(inputs).softmax(-1)[0]
+        scores = model(inputs).softmax(-1)[0]
     if category is None:
         category = int(scores.argmax())
     elif not 0 <= category < len(scores):
         raise ValueError(f'--target-category {category}: the model has '
                          f'{len(scores)} classes (0..{len(scores) - 1})')
     cam = getattr(pytorch_grad_cam, method)(
-        model=wrapped,
+        model=model,
         target_layers=find_modules(model, target_layers),
         reshape_transform=token_reshape(
             getattr(model.backbone, 'num_extra_tokens', 0),
