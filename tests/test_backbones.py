@@ -289,3 +289,49 @@ def test_timm_order_attention_and_drop_path_equal_mmpretrains():
                                     drop_path_rate=0.1)
     assert type(layer.attn) is UnbindQKVAttention
     assert {type(m) for m in layer.modules()} & {DropPath} == set()
+
+
+@pytest.mark.parametrize('case', params())
+def test_grey_checkpoint_initialises_an_rgb_backbone(case, tmp_path,
+                                                     monkeypatch):
+    """A 1-channel checkpoint's first conv is repeated over 3 channels and
+    divided by 3 (timm's adapt_input_conv the other way), with one info
+    line: a grey image given as RGB gives the grey model's output. A linear
+    patch stem is not adapted: the mismatch is an error."""
+    from mmengine.logging import MMLogger
+
+    from mmvit_ext.engine import CheckpointMismatchError
+
+    grey, size = build(case, out_type='raw', in_channels=1)
+    randomize_(grey)
+    ckpt = tmp_path / 'grey.pth'
+    save_checkpoint({'state_dict': {f'backbone.{k}': v for k, v in
+                                    grey.state_dict().items()}}, str(ckpt))
+    lines = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'info',
+                        lines.append)
+    init_cfg = dict(type='Pretrained', prefix='backbone.',
+                    checkpoint=str(ckpt))
+    if case.cfg.get('patch_embed') == 'linear':
+        with pytest.raises(CheckpointMismatchError,
+                           match=r'patch_embed.projection.weight'):
+            build(case, out_type='raw', init_cfg=init_cfg)
+        return
+    rgb, _ = build(case, out_type='raw', init_cfg=init_cfg)
+    adapted = [line for line in lines if line.startswith('Adapt ')]
+    assert len(adapted) == 1 and 'from 1 to 3 input channels' in adapted[0]
+    x = image(size, channels=1)
+    with torch.no_grad():
+        torch.testing.assert_close(rgb(x.expand(-1, 3, -1, -1))[0],
+                                   grey(x)[0])
+    # The same through mmengine's loader (the load hook), and back to grey.
+    other, _ = build(case, out_type='raw')
+    load_checkpoint(other, str(ckpt), strict=True,
+                    revise_keys=[(r'^backbone\.', '')])
+    torch.testing.assert_close(other.state_dict(), rgb.state_dict())
+    ckpt_rgb = tmp_path / 'rgb.pth'
+    save_checkpoint({'state_dict': rgb.state_dict()}, str(ckpt_rgb))
+    back, _ = build(case, out_type='raw', in_channels=1)
+    load_checkpoint(back, str(ckpt_rgb), strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(back(x)[0], grey(x)[0])

@@ -282,6 +282,11 @@ def load_pretrained(module, filename, prefix=None, map_location='cpu',
         state_dict = OrderedDict((k[len(prefix):], v)
                                  for k, v in state_dict.items()
                                  if k.startswith(prefix))
+    # A backbone fits a grey checkpoint to an RGB stem (or back) before the
+    # check; its load hook does the same on every other loading path.
+    adapt = getattr(module, '_adapt_input_channels', None)
+    if adapt is not None:
+        adapt(state_dict, '')
     check_fits(module, state_dict, f'{filename} (prefix {prefix!r})'
                if prefix else str(filename))
     module.load_state_dict(state_dict, strict=True)

@@ -335,8 +335,42 @@ class TokenBackboneMixin:
         check_fits(self, own, f'the checkpoint (keys under {prefix!r})'
                    if prefix else 'the checkpoint')
 
+    def _adapt_input_channels(self, state_dict, prefix, *args, **kwargs):
+        """Fit the stem's first conv to this model's input channels, as timm
+        does when it loads weights (``adapt_input_conv``): a grey (1-channel)
+        checkpoint's kernels are repeated over the channels and divided by
+        their number, so that a grey image given as RGB gives the same
+        response; a 3-channel one's are summed for a grey model. One info
+        line says so; any other difference is left to the key check."""
+        convs = [(n, m) for n, m in self.patch_embed.named_modules()
+                 if isinstance(m, nn.Conv2d)]
+        if not convs:
+            return
+        name = prefix + '.'.join(filter(None, ('patch_embed', convs[0][0],
+                                               'weight')))
+        weight, own = state_dict.get(name), convs[0][1].weight
+        if weight is None or weight.dim() != 4 or \
+                weight.shape[1] == own.shape[1] or \
+                weight.shape[::2] != own.shape[::2] or \
+                weight.shape[3] != own.shape[3]:
+            return
+        src, dst = weight.shape[1], own.shape[1]
+        if src == 1:
+            state_dict[name] = weight.repeat(1, dst, 1, 1) / dst
+            how = f'repeated and divided by {dst}'
+        elif dst == 1 and src == 3:
+            state_dict[name] = weight.sum(dim=1, keepdim=True)
+            how = 'summed'
+        else:
+            return
+        MMLogger.get_current_instance().info(
+            f'Adapt {name} from {src} to {dst} input channels (the kernels '
+            f'{how}).')
+
     def _register_load_hooks(self):
-        """Resize the position embedding, then check the keys."""
+        """Adapt the input channels and resize the position embedding, then
+        check the keys."""
+        self._register_load_state_dict_pre_hook(self._adapt_input_channels)
         self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
         self._register_load_state_dict_pre_hook(self._check_checkpoint_keys)
 
