@@ -1,6 +1,10 @@
+import os
+import shutil
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.editable_wheel import editable_wheel
 
 HERE = Path(__file__).parent
 
@@ -21,6 +25,30 @@ def mim_files():
     return files
 
 
+SCOPE_PTH = 'mmvit_ext-scope.pth'
+
+
+class BuildPy(build_py):
+    """Also put ``mmvit_ext-scope.pth`` at the top of the wheel, that is in
+    site-packages: Python runs its import line at start-up, so that mmdet's
+    and mmseg's own tools resolve ``mmvit_ext::`` configs before anything
+    imports mmvit_ext (see ``_mmvit_ext_scope.py``)."""
+
+    def run(self):
+        super().run()
+        self.copy_file(str(HERE / SCOPE_PTH),
+                       os.path.join(self.build_lib, SCOPE_PTH))
+
+
+class EditableWheel(editable_wheel):
+    """The same for an editable install, whose wheel holds no build
+    output: the file goes beside setuptools' own ``__editable__`` .pth."""
+
+    def _configure_build(self, name, unpacked_wheel, *args, **kwargs):
+        super()._configure_build(name, unpacked_wheel, *args, **kwargs)
+        shutil.copy(HERE / SCOPE_PTH, unpacked_wheel)
+
+
 version = {}
 exec((HERE / 'mmvit_ext' / 'version.py').read_text(), version)
 
@@ -33,6 +61,8 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['mmvit_ext', 'mmvit_ext.*']),
+    py_modules=['_mmvit_ext_scope'],
+    cmdclass={'build_py': BuildPy, 'editable_wheel': EditableWheel},
     package_data={'mmvit_ext': mim_files()},
     install_requires=read_requirements('runtime'),
     extras_require={

@@ -11,30 +11,23 @@ mmvit_ext then makes three things work:
   gives each ImageNet config and its official weights URL;
 * the same for an editable install, whose package folder is the source tree
   rather than ``site-packages/mmvit_ext``.
+
+The first also works before mmvit_ext is imported (mmdet's and mmseg's own
+tools): see ``_mmvit_ext_scope``.
 """
 import os.path as osp
 
-PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
-MIM_DIR = osp.join(PACKAGE_DIR, '.mim')
+MIM_DIR = osp.join(osp.dirname(osp.abspath(__file__)), '.mim')
 
 
 def register_package():
     """Tell mmengine and mmpretrain about our configs. Idempotent."""
     import mmengine.config.config as mmengine_config
-    from mmengine.config.utils import MODULE2PACKAGE
     from mmpretrain.apis import ModelHub
 
-    MODULE2PACKAGE.setdefault('mmvit_ext', 'mmvit_ext')
-    installed_path = mmengine_config.get_installed_path
-    if not getattr(installed_path, '_mmvit_ext', False):
+    from _mmvit_ext_scope import register
 
-        def get_installed_path(package):
-            if package == 'mmvit_ext':
-                return PACKAGE_DIR
-            return installed_path(package)
-
-        get_installed_path._mmvit_ext = True
-        mmengine_config.get_installed_path = get_installed_path
+    register(mmengine_config)
     if not ModelHub.has('deit3-s-p16_8xb256_in1k'):
         ModelHub.register_model_index(
             osp.join(MIM_DIR, 'model-index.yml'), config_prefix=MIM_DIR)

@@ -6,6 +6,9 @@ custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
 runner_type = 'mmvit_ext.Runner'
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook; under layer-wise lr decay it logs the base
+    # lr (the largest group's), not the stem's.
+    runtime_info=dict(type='mmvit_ext.RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     # mmengine's LoggerHook; a run of fewer than 100 * 50 iterations logs
     # about 50 times, so that tools/analysis_tools/plot_curves.py draws it.

@@ -5,21 +5,24 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          load_checkpoint_file, load_pretrained,
                          setup_safe_checkpoint_loading)
 from .classifier_check import ClassifierCheckHook
+from .dense_check import DenseClassCheckHook
 from .dist import init_cpu_distributed
 from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
                     SafeCheckpointHook)
 from .optimizers import AdamW, LearningRateDecayOptimWrapperConstructor
 from .runner import Runner
+from .runtime_info import RuntimeInfoHook
 
 setup_safe_checkpoint_loading()
 
 __all__ = [
     'AmpOptimWrapper', 'resolve_amp_dtype',
     'CheckpointMismatchError', 'ClassifierCheckHook',
-    'CorruptCheckpointError', 'check_fits',
+    'CorruptCheckpointError', 'DenseClassCheckHook', 'check_fits',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'AdamW', 'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
-    'LoggerHook', 'NonFiniteGuardHook', 'Runner', 'SafeCheckpointHook',
+    'LoggerHook', 'NonFiniteGuardHook', 'Runner', 'RuntimeInfoHook',
+    'SafeCheckpointHook',
     'UnsafeCheckpointError',
     'init_cpu_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'

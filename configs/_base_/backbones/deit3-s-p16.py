@@ -1,6 +1,7 @@
 # DeiT III-S as a backbone of mmdet and mmseg configs: stride-16 feature maps,
-# initialised from an ImageNet checkpoint in our layout, e.g. from timm's:
-#   python tools/model_converters/deit3_to_mmvit.py deit3_small.pth pretrain/deit3-s-p16_in1k.pth
+# initialised from the official ImageNet-1k weights, downloaded once into
+# the cache and converted on load (a local file in the official, timm or our
+# layout works too).
 # A config uses it as `backbone=dict(_delete_=True, **_base_.backbone, ...)`
 # and adds img_size (the pos-embed is resized to it on load) and out_indices.
 custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
@@ -13,4 +14,5 @@ backbone = dict(
     init_cfg=dict(
         type='Pretrained',
         prefix='backbone.',
-        checkpoint='pretrain/deit3-s-p16_in1k.pth'))
+        checkpoint='https://dl.fbaipublicfiles.com/deit/'
+        'deit_3_small_224_1k.pth'))

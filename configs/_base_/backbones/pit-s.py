@@ -1,7 +1,8 @@
 # PiT-S as a backbone of mmdet and mmseg configs: its three stages give
 # feature maps at strides 8/16/32 with 144/288/576 channels. Initialised from
-# an ImageNet checkpoint in our layout, e.g. from timm's:
-#   python tools/model_converters/pit_to_mmvit.py pit_s-224.pth pretrain/pit-s_in1k.pth
+# timm's ImageNet-1k weights of the official model, downloaded once into the
+# cache and converted on load (a local file in the official, timm or our
+# layout works too).
 # A config uses it as `backbone=dict(_delete_=True, **_base_.backbone, ...)`
 # and adds img_size (the pos-embed is resized to it on load).
 custom_imports = dict(imports=['mmvit_ext'], allow_failed_imports=False)
@@ -13,4 +14,5 @@ backbone = dict(
     drop_path_rate=0.1,
     init_cfg=dict(
         type='Pretrained', prefix='backbone.',
-        checkpoint='pretrain/pit-s_in1k.pth'))
+        checkpoint='https://github.com/rwightman/pytorch-image-models/'
+        'releases/download/v0.1-pit-weights/pit_s_809.pth'))
