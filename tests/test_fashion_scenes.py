@@ -3,67 +3,23 @@ boxes, masks and label maps agree; mmdet and mmseg read what it writes."""
 import filecmp
 import json
 import os
-import struct
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 from PIL import Image
+from scene_utils import (ROOT, TOOL, decode, generate,
+                         write_fashion_lookalike)
 
 from mmvit_ext.utils import import_by_path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOL = os.path.join(ROOT, 'tools/dataset_converters/make_fashion_scenes.py')
 scenes = import_by_path(TOOL, 'make_fashion_scenes')
-
-
-def write_idx(path, array):
-    with open(path, 'wb') as f:
-        if array.ndim == 3:
-            f.write(struct.pack('>IIII', 2051, *array.shape))
-        else:
-            f.write(struct.pack('>II', 2049, len(array)))
-        f.write(array.astype(np.uint8).tobytes())
 
 
 @pytest.fixture(scope='module')
 def fashion_root(tmp_path_factory):
-    """A tiny Fashion-MNIST lookalike of bright ellipses, whose training
-    items are of classes 0-4 and test items of classes 5-9, so that a
-    scene tells which split its items came from."""
-    root = tmp_path_factory.mktemp('fashion')
-    yy, xx = np.mgrid[:28, :28]
-    rng = np.random.default_rng(0)
-    for stem, first_class in (('train', 0), ('t10k', 5)):
-        images, labels = [], []
-        for i in range(40):
-            r = (yy - 14)**2 / rng.uniform(30, 120) + \
-                (xx - 14)**2 / rng.uniform(30, 120)
-            images.append(np.where(r <= 1, rng.integers(120, 256), 0))
-            labels.append(first_class + i % 5)
-        write_idx(root / f'{stem}-images-idx3-ubyte', np.stack(images))
-        write_idx(root / f'{stem}-labels-idx1-ubyte', np.array(labels))
-    return str(root)
-
-
-def generate(out, fashion_root, *extra):
-    return subprocess.run(
-        [sys.executable, TOOL, '--out', str(out), '--fashion-root',
-         fashion_root, '--num-train', '6', '--num-val', '4', '--size', '96',
-         '112', *extra], capture_output=True, text=True, cwd=ROOT)
-
-
-def decode(rle):
-    """COCO uncompressed RLE -> HxW bool (column-major runs)."""
-    h, w = rle['size']
-    flat = np.zeros(h * w, bool)
-    pos, value = 0, False
-    for count in rle['counts']:
-        flat[pos:pos + count] = value
-        pos, value = pos + count, not value
-    assert pos == h * w
-    return flat.reshape((h, w), order='F')
+    return write_fashion_lookalike(tmp_path_factory.mktemp('fashion'))
 
 
 @pytest.fixture(scope='module')

@@ -13,6 +13,9 @@ import warnings
 import torch
 # mmcv-lite has no compiled ops; classification does not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
+# mmengine (and mmdet, mmseg) import pkg_resources, which warns on every
+# import with setuptools >= 80; nothing for a user to act on.
+warnings.filterwarnings('ignore', 'pkg_resources is deprecated', UserWarning)
 
 from mmengine.config import Config, DictAction
 

@@ -16,6 +16,9 @@ import os.path as osp
 import mmengine
 # mmcv-lite has no compiled ops; classification does not need them.
 warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttention``')
+# mmengine (and mmdet, mmseg) import pkg_resources, which warns on every
+# import with setuptools >= 80; nothing for a user to act on.
+warnings.filterwarnings('ignore', 'pkg_resources is deprecated', UserWarning)
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
@@ -61,8 +64,7 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     if args.show_dir:
-        cfg.default_hooks.visualization.update(
-            enable=True, out_dir=args.show_dir, interval=args.interval)
+        show_predictions(cfg, args.show_dir, args.interval)
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
             raise SystemExit(f'--tta: {args.config} has no tta_model and '
@@ -74,6 +76,20 @@ def merge_args(cfg, args):
         raise SystemExit(f'--out {args.out}: predictions are dumped as a '
                          'pickle (.pkl); use --out-item metrics for JSON')
     return cfg
+
+
+def show_predictions(cfg, show_dir, interval):
+    """Turn on the config's visualization hook: mmpretrain's, mmdet's and
+    mmseg's each take the folder their own way (as their tools/test.py)."""
+    hook = cfg.default_hooks.visualization
+    kind = hook.type.rsplit('.', 1)[-1]
+    if kind == 'DetVisualizationHook':  # under the run's timestamp folder
+        hook.update(draw=True, test_out_dir=show_dir, interval=interval)
+    elif kind == 'SegVisualizationHook':  # <show_dir>/vis_data/vis_image
+        hook.update(draw=True, interval=interval)
+        cfg.visualizer.save_dir = show_dir
+    else:
+        hook.update(enable=True, out_dir=show_dir, interval=interval)
 
 
 def main():

@@ -265,7 +265,15 @@ def load_pretrained(module, filename, prefix=None, map_location='cpu',
         CheckpointMismatchError: Some of the module's weights are missing
             from the checkpoint, or it has keys or shapes the module lacks.
     """
-    checkpoint = load_checkpoint_any(filename, map_location=map_location)
+    try:
+        checkpoint = load_checkpoint_any(filename, map_location=map_location)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(
+            f'{e}: the weights to initialise {type(module).__name__} with '
+            '(init_cfg Pretrained) must be a file or an http(s) URL; '
+            'official and timm checkpoints are converted on load. The '
+            "shipped configs' backbone bases (configs/_base_/backbones/) "
+            'say how to make or get theirs') from None
     state_dict = unwrap_state_dict(checkpoint)
     for pattern, repl in revise_keys:
         state_dict = OrderedDict(

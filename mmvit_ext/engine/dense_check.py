@@ -1,9 +1,7 @@
 """Check, before the first iteration, that a detector's or segmentor's heads
 have the classes of their data."""
-from mmengine.hooks import Hook
-
 from mmvit_ext.registry import HOOKS
-from .classifier_check import dataset_num_classes
+from .classifier_check import ClassifierCheckHook, dataset_num_classes
 from .hooks import bare_model
 
 #: (attribute path, config key) of the heads that classify, in mmdet
@@ -40,7 +38,7 @@ def class_heads(model):
 
 
 @HOOKS.register_module()
-class DenseClassCheckHook(Hook):
+class DenseClassCheckHook(ClassifierCheckHook):
     """Refuse, before the first iteration of training, validation or test, a
     detector or segmentor whose heads do not have the dataset's classes.
 
@@ -50,21 +48,9 @@ class DenseClassCheckHook(Hook):
     head (``roi_head.bbox_head``, ``roi_head.mask_head``, ``bbox_head``,
     ``decode_head``, ``auxiliary_head``) must have exactly
     ``len(dataset.metainfo['classes'])`` classes; the error names the key
-    to set.
+    to set. The hook points (before training, validation and test) are
+    :class:`ClassifierCheckHook`'s.
     """
-    priority = 'VERY_HIGH'
-
-    def __init__(self):
-        self._checked = set()
-
-    def before_train(self, runner):
-        self._check(runner, runner.train_dataloader.dataset, 'training')
-
-    def before_val(self, runner):
-        self._check(runner, runner.val_dataloader.dataset, 'validation')
-
-    def before_test(self, runner):
-        self._check(runner, runner.test_dataloader.dataset, 'test')
 
     def _check(self, runner, dataset, split):
         if split in self._checked:

@@ -7,9 +7,9 @@
 # where a label PNG holds one class index per pixel (0 = the first class of
 # `classes`; 255 is ignored), then set the values below (or copy this file
 # and edit them) and run
-#   python tools/train.py configs/custom/upernet_deit3-tiny-p7_mln_seg-folder.py
+#   python tools/train.py configs/mmseg/custom/upernet_deit3-tiny-p7_mln_seg-folder.py
 # mIoU comes from mmseg's IoUMetric on the val split.
-_base_ = ['../mmseg/upernet_deit3-tiny-p7_mln_fashion-scenes.py']
+_base_ = ['../upernet_deit3-tiny-p7_mln_fashion-scenes.py']
 
 data_root = 'data/my_seg/'
 # One name per label value 0..num_classes-1, background included if your
@@ -22,7 +22,6 @@ img_scale = (128, 128)
 # The backbone's weights (see the detection config next to this one), or
 # None for random weights.
 pretrained = 'work_dirs/deit3-tiny-p7_1xb128_fashion-mnist/epoch_8.pth'
-max_iters = 1500
 
 model = dict(
     data_preprocessor=dict(size=img_scale[::-1]),
@@ -61,11 +60,3 @@ val_dataloader = dict(
         img_suffix=img_suffix,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=100),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=100,
-         end=max_iters, T_max=max_iters - 100),
-]

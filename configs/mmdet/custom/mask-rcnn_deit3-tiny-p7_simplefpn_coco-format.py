@@ -7,9 +7,9 @@
 #   data/my_coco/annotations/instances_train.json
 #   data/my_coco/annotations/instances_val.json
 # then set the values below (or copy this file and edit them) and run
-#   python tools/train.py configs/custom/mask-rcnn_deit3-tiny-p7_simplefpn_coco-format.py
+#   python tools/train.py configs/mmdet/custom/mask-rcnn_deit3-tiny-p7_simplefpn_coco-format.py
 # Box and mask AP come from mmdet's CocoMetric on the val split.
-_base_ = ['../mmdet/mask-rcnn_deit3-tiny-p7_simplefpn_fashion-scenes.py']
+_base_ = ['../mask-rcnn_deit3-tiny-p7_simplefpn_fashion-scenes.py']
 
 data_root = 'data/my_coco/'
 # The category names of the annotation files, in any order; annotations of
@@ -24,7 +24,6 @@ img_scale = (128, 128)
 # 'backbone.' takes its backbone), an official or timm DeiT III file or URL
 # of the same size, or None for random weights.
 pretrained = 'work_dirs/deit3-tiny-p7_1xb128_fashion-mnist/epoch_8.pth'
-max_iters = 1500
 
 model = dict(
     backbone=dict(
@@ -67,11 +66,3 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator
-
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=100),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=100,
-         end=max_iters, T_max=max_iters - 100),
-]
