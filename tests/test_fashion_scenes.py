@@ -111,14 +111,16 @@ def test_pycocotools_and_the_scene_configs_read_the_set(scene_set):
         ROOT, 'configs/mmdet/_base_/datasets/fashion-scenes_instance.py'))
     seg = Config.fromfile(os.path.join(
         ROOT, 'configs/mmseg/_base_/datasets/fashion-scenes.py'))
-    for cfg, registry, scope in ((det, DET_DATASETS, 'mmdet'),
-                                 (seg, SEG_DATASETS, 'mmseg')):
+    # The detection pipeline resizes to fit 128x128; segmentation keeps the
+    # canvas.
+    for cfg, registry, scope, shape in (
+            (det, DET_DATASETS, 'mmdet', (3, 110, 128)),
+            (seg, SEG_DATASETS, 'mmseg', (3, 96, 112))):
         init_default_scope(scope)
         dataset = registry.build(
             dict(cfg.val_dataloader.dataset, data_root=str(scene_set)))
         assert len(dataset) == 4
-        sample = dataset[0]
-        assert tuple(sample['inputs'].shape) == (3, 96, 112)
+        assert tuple(dataset[0]['inputs'].shape) == shape
     # The semantic classes are background plus the instance classes.
     assert det.classes == seg.classes[1:]
     init_default_scope('mmvit_ext')

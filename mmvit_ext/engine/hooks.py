@@ -246,6 +246,8 @@ class SafeCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics):
         """mmengine's, except that the previous best is removed after the
         new best (and the re-saved step checkpoint) are in place."""
+        if not self.save_best:  # mmdet's and mmseg's runtimes keep no best
+            return
         if len(self.key_indicators) == 1:
             previous = {None: self.best_ckpt_path}
             self.best_ckpt_path = None  # mmengine would remove it first

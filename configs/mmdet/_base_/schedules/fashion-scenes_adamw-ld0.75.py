@@ -1,14 +1,31 @@
-# The COCO configs' AdamW with layer-wise lr decay for the backbone (ViTDet's
-# recipe), shorter and with a higher lr for small models and batches of 8:
-# 600 iterations, a linear warm-up and a cosine decay, one validation at the
-# end. The neck and heads learn at the full lr.
-_base_ = './adamw-ld0.75_1x.py'
+# AdamW with layer-wise lr decay for the backbone (the COCO configs' ViTDet
+# recipe, shorter and with a higher lr for small models and batches of 8): 600
+# iterations, a linear warm-up and a cosine decay, one validation at the end.
+# The neck and heads learn at the full lr. Standalone (not on mmdet's
+# schedule_1x), so that the mmseg scene configs can share it: a base loaded
+# as mmdet::... would set their default scope to mmdet.
 max_iters = 600
 warmup_iters = 50
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                 max_iters=max_iters, val_interval=max_iters)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
 
-optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=5.0))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(
+        type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05),
+    constructor='mmvit_ext.LearningRateDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        layer_decay_rate=0.75,
+        # no weight decay on norms, biases, tokens and position embeddings
+        flat_decay_mult=0.0,
+        custom_keys={
+            '.cls_token': dict(decay_mult=0.0),
+            '.dist_token': dict(decay_mult=0.0),
+            '.pos_embed': dict(decay_mult=0.0),
+        }),
+    clip_grad=dict(max_norm=5.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=warmup_iters),
