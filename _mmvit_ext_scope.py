@@ -27,12 +27,38 @@ def package_dir():
     return osp.dirname(spec.origin)
 
 
+#: Folders of our configs that are written for another package's registry.
+PACKAGE_FOLDERS = ('mmdet', 'mmseg')
+
+
 def register(config_module):
     """Add the ``mmvit_ext`` scope to mmengine's config loader (given as
-    ``mmengine.config.config``). Idempotent."""
+    ``mmengine.config.config``). Idempotent.
+
+    mmengine builds everything of a base loaded as ``pkg::...`` in ``pkg``'s
+    registries (it gives each of its dicts ``_scope_='pkg'``). Our detection
+    and segmentation configs, ``mmvit_ext::mmdet/...`` and
+    ``mmvit_ext::mmseg/...``, are written for mmdet's and mmseg's registries
+    (our own modules are named ``mmvit_ext.X`` in them), so they are loaded
+    in those scopes.
+    """
     from mmengine.config.utils import MODULE2PACKAGE
 
     MODULE2PACKAGE.setdefault(SCOPE, SCOPE)
+    config_cls = config_module.Config
+    get_cfg_path = config_cls._get_cfg_path
+    if not getattr(get_cfg_path, '_mmvit_ext', False):
+
+        def _get_cfg_path(cfg_path, filename):
+            path, scope = get_cfg_path(cfg_path, filename)
+            if scope == SCOPE:
+                folder = cfg_path.partition('::')[2].split('/', 1)[0]
+                if folder in PACKAGE_FOLDERS:
+                    scope = folder
+            return path, scope
+
+        _get_cfg_path._mmvit_ext = True
+        config_cls._get_cfg_path = staticmethod(_get_cfg_path)
     installed_path = config_module.get_installed_path
     if getattr(installed_path, '_mmvit_ext', False):
         return

@@ -16,6 +16,9 @@ data_root = 'data/my_seg/'
 # labels have one.
 classes = ('background', 'square', 'disc')
 num_classes = len(classes)
+# Colours of the classes in drawn predictions (tools/test.py --show-dir).
+palette = [[(67 * i) % 256, (151 * i) % 256, (211 * i) % 256]
+           for i in range(num_classes)]
 img_suffix = '.png'
 # Images are resized to (W, H) exactly.
 img_scale = (128, 128)
@@ -47,7 +50,7 @@ test_pipeline = [
 train_dataloader = dict(
     dataset=dict(
         data_root=data_root,
-        metainfo=dict(classes=classes, palette=None),
+        metainfo=dict(classes=classes, palette=palette),
         data_prefix=dict(img_path='images/train',
                          seg_map_path='labels/train'),
         img_suffix=img_suffix,
@@ -55,7 +58,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     dataset=dict(
         data_root=data_root,
-        metainfo=dict(classes=classes, palette=None),
+        metainfo=dict(classes=classes, palette=palette),
         data_prefix=dict(img_path='images/val', seg_map_path='labels/val'),
         img_suffix=img_suffix,
         pipeline=test_pipeline))
