@@ -81,7 +81,10 @@ def merge_args(cfg, args):
 def show_predictions(cfg, show_dir, interval):
     """Turn on the config's visualization hook: mmpretrain's, mmdet's and
     mmseg's each take the folder their own way (as their tools/test.py)."""
-    hook = cfg.default_hooks.visualization
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if hook is None:
+        raise SystemExit('--show-dir: the config has no '
+                         'default_hooks.visualization to draw with')
     kind = hook.type.rsplit('.', 1)[-1]
     if kind == 'DetVisualizationHook':  # under the run's timestamp folder
         hook.update(draw=True, test_out_dir=show_dir, interval=interval)

@@ -11,5 +11,8 @@ default_hooks = dict(
     checkpoint=dict(type='mmvit_ext.SafeCheckpointHook', by_epoch=False,
                     interval=1000, max_keep_ckpts=1),
     nonfinite=dict(type='mmvit_ext.NonFiniteGuardHook'),
-    class_check=dict(type='mmvit_ext.DenseClassCheckHook'))
+    class_check=dict(type='mmvit_ext.DenseClassCheckHook'),
+    # mmseg keeps its hooks in its schedules, which these configs do not
+    # use; draws only under tools/test.py --show-dir.
+    visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=False)
