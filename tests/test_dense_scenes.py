@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,7 +220,7 @@ def own_config(src, tmp_path, **keys):
     return path
 
 
-ROOT_PATH = __import__('pathlib').Path(ROOT)
+ROOT_PATH = Path(ROOT)
 
 
 def test_own_coco_and_label_png_sets_train_by_the_top_keys(scene_root,

@@ -21,6 +21,13 @@ def dataset_num_classes(dataset):
     return None
 
 
+def describe_split(dataset, split):
+    """``the training set (CocoDataset at data/x/)``, for messages."""
+    root = getattr(dataset, 'data_root', '')
+    return (f'the {split} set ({type(dataset).__name__}'
+            + (f' at {root}' if root else '') + ')')
+
+
 def feature_channels(model):
     """The channels the head receives: run ``extract_feat`` on one zero
     image of the backbone's ``img_size`` (eval mode, no gradient, no random
@@ -104,9 +111,7 @@ class ClassifierCheckHook(Hook):
         data_classes = dataset_num_classes(dataset)
         if num_classes is None or data_classes is None:
             return
-        where = f'the {split} set ({type(dataset).__name__}' + (
-            f' at {dataset.data_root}' if getattr(dataset, 'data_root', '')
-            else '') + ')'
+        where = describe_split(dataset, split)
         if num_classes < data_classes:
             raise ValueError(
                 f'The head ({name}) has num_classes={num_classes}, but '

@@ -1,7 +1,10 @@
 """Check, before the first iteration, that a detector's or segmentor's heads
 have the classes of their data."""
+import torch.nn as nn
+
 from mmvit_ext.registry import HOOKS
-from .classifier_check import ClassifierCheckHook, dataset_num_classes
+from .classifier_check import (ClassifierCheckHook, dataset_num_classes,
+                               describe_split)
 from .hooks import bare_model
 
 #: (attribute path, config key) of the heads that classify, in mmdet
@@ -26,8 +29,8 @@ def class_heads(model):
             head = getattr(head, name, None)
         if head is None:
             continue
-        heads = list(head) if isinstance(head, (list, tuple)) or \
-            type(head).__name__ == 'ModuleList' else [head]
+        heads = list(head) if isinstance(
+            head, (list, tuple, nn.ModuleList)) else [head]
         for i, h in enumerate(heads):
             num = getattr(h, 'num_classes', None)
             if num is not None:
@@ -62,9 +65,7 @@ class DenseClassCheckHook(ClassifierCheckHook):
         wrong = [(key, num) for key, num in class_heads(bare_model(runner))
                  if num != data_classes]
         if wrong:
-            where = f'the {split} set ({type(dataset).__name__}' + (
-                f' at {dataset.data_root}'
-                if getattr(dataset, 'data_root', '') else '') + ')'
+            where = describe_split(dataset, split)
             heads = ', '.join(f'{key}={num}' for key, num in wrong)
             raise ValueError(
                 f'{where} has {data_classes} classes, but the model has '
