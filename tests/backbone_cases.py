@@ -2,7 +2,8 @@
 
 Each case is a config for ``mmvit_ext.registry.MODELS``, the input size it
 is built for, and the attribute that holds what ``out_indices`` and
-``frozen_stages`` count (blocks for plain ViTs, stages for PiT). Add a
+``frozen_stages`` count (blocks for plain ViTs, stages for PiT), and
+whether it has a class token. Add a
 backbone here and the whole capability suite in ``test_backbones.py`` runs
 on it.
 """
@@ -16,6 +17,8 @@ class Case:
     cfg: dict
     img_size: int
     stages: str = 'layers'
+    #: False for ViTDet's blocks, which attend over patch tokens only.
+    cls_token: bool = True
 
 
 TINY_DEIT3 = dict(
@@ -49,6 +52,13 @@ CASES = {
     'deit3': Case(TINY_DEIT3, 32),
     'deit3-dist': Case(dict(TINY_DEIT3, with_dist_token=True), 32),
     'deit3-no-ls': Case(dict(TINY_DEIT3, use_layer_scale=False), 32),
+    # ViTDet: 3x3 windows on the 4x4 grid (padded to 6x6), the last block
+    # global, random relative-position tables.
+    'deit3-vitdet': Case(
+        dict(TINY_DEIT3, window_size=3, global_attn_indexes=(-1, ),
+             use_rel_pos=True, rel_pos_zero_init=False, out_type='featmap'),
+        32,
+        cls_token=False),
     'deepvit': Case(TINY_DEEPVIT, 32),
     'deepvit-cnn-stem': Case(
         dict(TINY_DEEPVIT, patch_embed='cnn', scale_adjustment=0.5,

@@ -199,3 +199,35 @@ def test_pretrained_224_classifier_initialises_a_dense_model(config, tmp_path):
         expected = torch.cat(
             [old[:, :extra], grid.flatten(2).transpose(1, 2)], dim=1)
     torch.testing.assert_close(new, expected)
+
+
+def test_classifier_initialises_the_vitdet_config_in_one_info_line(
+        tmp_path, monkeypatch):
+    """A DeiT III classification checkpoint (class token, no tables) loads
+    into the ViTDet Mask R-CNN: one info line names the dropped token and
+    the new tables, and nothing is warned."""
+    from mmengine.logging import MMLogger
+
+    cfg = load('configs/mmdet/'
+               'mask-rcnn_deit3-s-p16-vitdet_simplefpn_lsj-100e_coco.py')
+    shrink(cfg, (96, 128))
+    vitdet = ('window_size', 'global_attn_indexes', 'use_rel_pos')
+    ckpt = classifier_checkpoint(
+        {k: v for k, v in cfg.model.backbone.items() if k not in vitdet},
+        str(tmp_path / 'cls.pth'))
+    cfg.model.backbone.init_cfg = dict(
+        type='Pretrained', prefix='backbone.',
+        checkpoint=str(tmp_path / 'cls.pth'))
+    logger = MMLogger.get_current_instance()
+    lines, warnings = [], []
+    monkeypatch.setattr(logger, 'info', lines.append)
+    monkeypatch.setattr(logger, 'warning', warnings.append)
+    model = build(cfg)
+    [line] = [line for line in lines if 'relative-position' in line]
+    assert 'drop its cls_token' in line
+    assert 'initialise the 24 relative-position tables' in line
+    assert not warnings
+    state = model.backbone.state_dict()
+    assert model.backbone.window_sizes == [14, 14, 0] * 4
+    torch.testing.assert_close(state['layers.11.ffn.layers.1.weight'],
+                               ckpt['layers.11.ffn.layers.1.weight'])

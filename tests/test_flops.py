@@ -98,3 +98,43 @@ def test_sdpa_is_counted_exactly():
     model = MODELS.build(dict(type='DeiT3', arch='s'))
     ops = count(model, 224, by_operator=True)
     assert ops['scaled_dot_product_attention'] == 12 * 6 * 197 * 197 * 128
+
+
+def vitdet_block(grid, C, F, window=0):
+    """A ViTDet block with decomposed relative positions: attention within
+    windows of the grid zero-padded to whole windows (qkv and proj run on
+    the padding too), plus q against each axis' table (two einsums)."""
+    n = grid * grid
+    if not window:
+        return vit_block(n, C, F) + 2 * n * grid * C
+    padded = -(-grid // window) * window
+    windows, w = (padded // window)**2, window * window
+    return (2 * 5 * n * C + 4 * padded * padded * C * C +
+            windows * attention(w, C) + windows * 2 * w * window * C +
+            2 * n * C * F)
+
+
+@pytest.mark.parametrize('grid,C,heads,F,window', [
+    (7, 32, 2, 64, 3),  # tiny: 3x3 windows over the 7x7 grid padded to 9x9
+    (64, 768, 12, 3072, 14),  # DeiT III-B at 1024x1024, ViTDet's windows
+])
+def test_vitdet_flops_match_the_analytic_count(grid, C, heads, F, window):
+    """Windows, padding and relative positions are all counted; for
+    DeiT III-B at 1024 px (blocks 2, 5, 8, 11 global) within 1%."""
+    L, patch = 12 if C == 768 else 3, 16 if C == 768 else 8
+    global_blocks = (2, 5, 8, 11) if L == 12 else (2, )
+    model = MODELS.build(dict(
+        type='DeiT3', arch=dict(embed_dims=C, num_layers=L, num_heads=heads,
+                                feedforward_channels=F),
+        patch_size=patch, img_size=grid * patch, out_type='featmap',
+        window_size=window, global_attn_indexes=global_blocks,
+        use_rel_pos=True))
+    n = grid * grid
+    expected = n * C * 3 * patch * patch + 5 * n * C + sum(
+        vitdet_block(grid, C, F, 0 if i in global_blocks else window)
+        for i in range(L))
+    got = count(model, grid * patch)
+    if C == 768:
+        assert got == pytest.approx(expected, rel=0.01)
+    else:
+        assert got == expected

@@ -290,9 +290,10 @@ def load_pretrained(module, filename, prefix=None, map_location='cpu',
         state_dict = OrderedDict((k[len(prefix):], v)
                                  for k, v in state_dict.items()
                                  if k.startswith(prefix))
-    # A backbone fits a grey checkpoint to an RGB stem (or back) before the
-    # check; its load hook does the same on every other loading path.
-    adapt = getattr(module, '_adapt_input_channels', None)
+    # A backbone fits the checkpoint where it knows how (a grey stem to an
+    # RGB one, ViTDet's relative-position tables) before the check; its load
+    # hook does the same on every other loading path.
+    adapt = getattr(module, '_adapt_checkpoint', None)
     if adapt is not None:
         adapt(state_dict, '')
     check_fits(module, state_dict, f'{filename} (prefix {prefix!r})'

@@ -21,17 +21,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint
-from mmcv.cnn.bricks.drop import DropPath as _MMCVDropPath
 from mmcv.cnn.bricks.transformer import AdaptivePadding
 from mmengine.logging import MMLogger
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.backbones.vision_transformer import \
-    TransformerEncoderLayer as _MMPretrainEncoderLayer
-from mmpretrain.models.utils import (MultiheadAttention, build_norm_layer,
-                                     resize_pos_embed)
+from mmpretrain.models.utils import build_norm_layer, resize_pos_embed
 
-from mmvit_ext.engine.checkpoint import check_fits, load_pretrained
+from mmvit_ext.engine.checkpoint import _listed, check_fits, load_pretrained
+from ..layers import (ScaledMaskDropPath, TransformerEncoderLayer,  # noqa
+                      UnbindQKVAttention, WindowedEncoderLayer,
+                      resize_rel_pos)
+from ..layers.exporting import is_exporting  # noqa: F401
 
 
 def check_choice(name, value, allowed):
@@ -71,21 +71,6 @@ def check_heads(name, embed_dims, num_heads):
             f'{name} embed_dims {embed_dims} is not divisible by num_heads '
             f'{num_heads}: use num_heads in {divisors[:12]}'
             f'{" ..." if len(divisors) > 12 else ""}')
-
-
-def is_exporting():
-    """True while ``torch.export`` (and the ONNX exporter built on it) or
-    the legacy TorchScript-based ONNX exporter record the model.
-
-    A shortcut taken on the recorded size ("the grid is the native one: skip
-    the position-embedding resize", "nothing to pad: skip the pad") would be
-    baked into the graph, which then fails at any other size. While
-    exporting, the general path is always taken instead: a bicubic resize to
-    the same size and a zero pad are exact identities. Plain
-    ``torch.jit.trace`` (which mmengine's FLOP counter uses) keeps the eager
-    path, so that it counts what eager runs.
-    """
-    return torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
 
 
 def resize_grid(grid, hw, mode='bicubic'):
@@ -188,59 +173,6 @@ def _norm_stats_kept(module):
             m.num_batches_tracked.copy_(count)
 
 
-class UnbindQKVAttention(MultiheadAttention):
-    """mmpretrain's ``MultiheadAttention`` with q, k and v split by one
-    ``unbind``.
-
-    mmpretrain indexes ``qkv[0], qkv[1], qkv[2]``, for which autograd fills
-    three zero tensors the size of ``qkv`` and adds them up in the backward;
-    ``unbind``'s backward stacks the three gradients once (as timm does).
-    Same parameters and values; the DeiT III-S training step is ~7% faster
-    on a CPU.
-    """
-
-    def forward(self, x):
-        B, N, _ = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads,
-                                  self.head_dims).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        attn_drop = self.attn_drop if self.training else 0.
-        x = self.scaled_dot_product_attention(q, k, v, dropout_p=attn_drop)
-        x = x.transpose(1, 2).reshape(B, N, self.embed_dims)
-        x = self.out_drop(self.gamma1(self.proj_drop(self.proj(x))))
-        if self.v_shortcut:
-            x = v.squeeze(1) + x
-        return x
-
-
-class ScaledMaskDropPath(_MMCVDropPath):
-    """mmcv's ``DropPath`` (the same random draws) in one multiply: the
-    per-sample mask is scaled by ``1 / keep_prob`` instead of the whole
-    input, which mmcv divides in a separate op."""
-
-    def forward(self, x):
-        if self.drop_prob == 0. or not self.training:
-            return x
-        keep_prob = 1 - self.drop_prob
-        shape = (x.shape[0], ) + (1, ) * (x.ndim - 1)
-        mask = keep_prob + torch.rand(shape, dtype=x.dtype, device=x.device)
-        return x * mask.floor_().div_(keep_prob)
-
-
-class TransformerEncoderLayer(_MMPretrainEncoderLayer):
-    """mmpretrain's ``TransformerEncoderLayer`` (same arguments, keys and
-    values) with :class:`UnbindQKVAttention` and
-    :class:`ScaledMaskDropPath`: the ops timm runs, op for op."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the forward differs: swap the classes of the built modules.
-        self.attn.__class__ = UnbindQKVAttention
-        for module in self.modules():
-            if type(module) is _MMCVDropPath:
-                module.__class__ = ScaledMaskDropPath
-
-
 def run_block(block, *args, with_cp=False):
     """``block(*args)``, under activation checkpointing with ``with_cp``
     while gradients are recorded: the block's activations are freed after
@@ -254,6 +186,17 @@ def run_block(block, *args, with_cp=False):
         block, *args, use_reentrant=False,
         context_fn=lambda: (contextlib.nullcontext(),
                             _norm_stats_kept(block)))
+
+
+def refuse_vitdet(name, why, **options):
+    """Raise ``ValueError`` if any of ViTDet's options (``window_size``,
+    ``use_rel_pos``, ...) is set on a backbone whose blocks cannot take
+    it, saying ``why``."""
+    given = {k: v for k, v in options.items() if v not in (None, 0, False)}
+    if given:
+        raise ValueError(
+            f"{name} does not support ViTDet's {given}: {why}. Window "
+            'attention and relative positions are options of DeiT3 and DeiT')
 
 
 def resolve_arch(arch, arch_zoo, essential_keys, model_name):
@@ -367,10 +310,17 @@ class TokenBackboneMixin:
             f'Adapt {name} from {src} to {dst} input channels (the kernels '
             f'{how}).')
 
+    def _adapt_checkpoint(self, state_dict, prefix, *args, **kwargs):
+        """Fit a checkpoint to this backbone where the fit is known and
+        lossless (here: the input channels), before its keys are checked;
+        :func:`~mmvit_ext.engine.checkpoint.load_pretrained` and the load
+        hook both run it."""
+        self._adapt_input_channels(state_dict, prefix)
+
     def _register_load_hooks(self):
-        """Adapt the input channels and resize the position embedding, then
+        """Adapt the checkpoint and resize the position embedding, then
         check the keys."""
-        self._register_load_state_dict_pre_hook(self._adapt_input_channels)
+        self._register_load_state_dict_pre_hook(self._adapt_checkpoint)
         self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
         self._register_load_state_dict_pre_hook(self._check_checkpoint_keys)
 
@@ -450,8 +400,92 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
     essential_keys = {'embed_dims', 'num_layers', 'num_heads'}
     pos_embed_with_extra_tokens = True
     OUT_TYPES = {'raw', 'cls_token', 'featmap', 'avg_featmap'}
+    #: Whether the blocks are ViTDet's (:meth:`_init_vitdet`).
+    vitdet = False
 
     # ------------------------------------------------------------ building
+    def _init_vitdet(self, window_size, window_block_indexes,
+                     global_attn_indexes, use_rel_pos, with_cls_token,
+                     with_dist_token, out_type):
+        """Check ViTDet's options and set ``self.window_sizes`` (one per
+        block, 0 for a global one) and ``self.vitdet``.
+
+        ViTDet's blocks (``window_size > 0`` or ``use_rel_pos``) see a grid
+        of patch tokens and nothing else: the backbone has no class or
+        distillation token, so its outputs are dense (``featmap``,
+        ``avg_featmap`` or ``raw``). A classification checkpoint's tokens
+        (and DeiT's position-embedding slots for them) are dropped on load.
+
+        Returns:
+            bool: ``with_cls_token`` resolved (None means True without
+            ViTDet's blocks, False with them).
+        """
+        name = type(self).__name__
+        if not isinstance(window_size, int) or isinstance(window_size, bool) \
+                or window_size < 0:
+            raise ValueError(f'{name} window_size {window_size!r} is '
+                             'invalid: it must be an int >= 0 (0 attends '
+                             'globally in every block)')
+        if window_block_indexes is not None and \
+                global_attn_indexes is not None:
+            raise ValueError(
+                f'{name} got both window_block_indexes '
+                f'{window_block_indexes!r} (detectron2/mmdet: the windowed '
+                f'blocks) and global_attn_indexes {global_attn_indexes!r} '
+                '(timm/SAM: the global blocks); give one of them')
+        indexes = global_attn_indexes if window_block_indexes is None \
+            else window_block_indexes
+        if indexes is not None and not window_size:
+            raise ValueError(
+                f'{name} window_block_indexes/global_attn_indexes '
+                f'{indexes!r} need window_size > 0 (it is 0)')
+        blocks = range(self.num_layers)
+        if window_block_indexes is not None:
+            windowed = self._block_indexes(window_block_indexes,
+                                           'window_block_indexes')
+        elif global_attn_indexes is not None:
+            windowed = set(blocks) - self._block_indexes(
+                global_attn_indexes, 'global_attn_indexes')
+        else:
+            windowed = set(blocks)
+        self.window_sizes = [window_size if i in windowed else 0
+                             for i in blocks]
+        self.use_rel_pos = use_rel_pos
+        self.vitdet = bool(window_size or use_rel_pos)
+        if not self.vitdet:
+            return True if with_cls_token is None else with_cls_token
+        options = f'window_size={window_size}, use_rel_pos={use_rel_pos}'
+        if with_cls_token or with_dist_token:
+            raise ValueError(
+                f'{name} with {options} has no class or distillation token '
+                '(ViTDet attends over the patch grid only): leave '
+                'with_cls_token unset and with_dist_token False')
+        if out_type == 'cls_token':
+            raise ValueError(
+                f"{name} with {options} has no class token, so out_type "
+                "'cls_token' cannot be given: use 'featmap', 'avg_featmap' "
+                "or 'raw'")
+        return False
+
+    def _block_indexes(self, indexes, name):
+        """A set of block indexes (negatives count from the end; an empty
+        sequence is allowed)."""
+        if isinstance(indexes, (list, tuple)) and not indexes:
+            return set()
+        return set(normalize_indices(indexes, self.num_layers, name))
+
+    def _vitdet_block(self, i, use_rel_pos, rel_pos_zero_init, **cfg):
+        """Block ``i``: ViTDet's (windowed or global, with its tables) if
+        the backbone has ViTDet's blocks, else the plain one."""
+        if not self.vitdet:
+            return TransformerEncoderLayer(**cfg)
+        return WindowedEncoderLayer(
+            window_size=self.window_sizes[i],
+            input_size=self.patch_resolution,
+            use_rel_pos=use_rel_pos,
+            rel_pos_zero_init=rel_pos_zero_init,
+            **cfg)
+
     def _init_tokens(self, num_patches_hw, with_cls_token, with_dist_token,
                      out_type, interpolate_mode, drop_rate):
         """Create the class/distillation tokens and the position embedding.
@@ -545,8 +579,10 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
         return self.drop_after_pos(x), hw
 
     def forward_layer(self, layer, x, hw):
-        """Run one block (see :func:`run_block`); blocks that need the patch
-        grid override this."""
+        """Run one block (see :func:`run_block`); ViTDet's take the patch
+        grid, and backbones whose blocks need it override this."""
+        if self.vitdet:
+            return run_block(layer, x, hw, with_cp=self.with_cp)
         return run_block(layer, x, with_cp=self.with_cp)
 
     def forward(self, x):
@@ -572,6 +608,62 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
         return self.ln2(patch_token.mean(dim=1))  # avg_featmap
 
     # ----------------------------------------------------- checkpoints
+    def _adapt_checkpoint(self, state_dict, prefix, *args, **kwargs):
+        super()._adapt_checkpoint(state_dict, prefix)
+        if self.vitdet:
+            self._adapt_to_vitdet(state_dict, prefix)
+
+    def _adapt_to_vitdet(self, state_dict, prefix):
+        """Fit a checkpoint to ViTDet's blocks, in one info line.
+
+        - A classification checkpoint's class and distillation tokens are
+          dropped, with their slots of a DeiT position embedding.
+        - Relative-position tables it lacks start at this model's init
+          (zeros by default); tables made for another window or grid are
+          resized linearly, as mmpretrain's ``ViTSAM`` does.
+
+        Every other key is left to the strict check.
+        """
+        notes = []
+        dropped = [n for n in ('cls_token', 'dist_token')
+                   if prefix + n in state_dict]
+        for n in dropped:
+            del state_dict[prefix + n]
+        pos_name = prefix + 'pos_embed'
+        if dropped and self.pos_embed_with_extra_tokens and \
+                pos_name in state_dict:
+            state_dict[pos_name] = state_dict[pos_name][:, len(dropped):]
+            notes.append(f'drop its {" and ".join(dropped)} and their '
+                         'position-embedding slots (ViTDet has none)')
+        elif dropped:
+            notes.append(f'drop its {" and ".join(dropped)} (ViTDet has '
+                         'none)')
+        added, resized = [], []
+        for name, param in self.named_parameters():
+            if name.rsplit('.', 1)[-1] not in ('rel_pos_h', 'rel_pos_w'):
+                continue
+            table = state_dict.get(prefix + name)
+            if table is None:
+                state_dict[prefix + name] = param.detach().clone()
+                added.append(name)
+            elif table.dim() == 2 and table.shape[1] == param.shape[1] and \
+                    table.shape[0] != param.shape[0]:
+                state_dict[prefix + name] = resize_rel_pos(
+                    table, param.shape[0])
+                resized.append(f'{name} {table.shape[0]}->{param.shape[0]}')
+        if added:
+            init = 'zeros' if all(
+                not state_dict[prefix + n].any() for n in added) else \
+                'their random init'
+            notes.append(f'initialise the {len(added)} relative-position '
+                         f'tables it lacks ({init}): {_listed(added, 4)}')
+        if resized:
+            notes.append(f'resize {len(resized)} relative-position tables '
+                         f'(linearly): {_listed(resized, 4)}')
+        if notes:
+            MMLogger.get_current_instance().info(
+                f'ViTDet {type(self).__name__}: ' + '; '.join(notes) + '.')
+
     def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs):
         """Resize a checkpoint's position embedding to this model's grid."""
         name = prefix + 'pos_embed'

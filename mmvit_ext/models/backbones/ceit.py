@@ -7,7 +7,8 @@ from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 from mmvit_ext.registry import MODELS
 from .base_vit import (VisionTransformerBase, check_heads,
                        check_positive_ints, check_stem, pad_to_tile,
-                       resolve_arch, run_block, tiled_size, to_hw)
+                       refuse_vitdet, resolve_arch, run_block, tiled_size,
+                       to_hw)
 
 
 class Image2Tokens(BaseModule):
@@ -186,6 +187,10 @@ class CeiT(VisionTransformerBase):
         attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
         final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
             :class:`DeiT3`.
+        window_size, use_rel_pos: ViTDet's options of :class:`DeiT3`;
+            anything but 0 and False is an error here, since its LeFF blocks
+            and LCA head are built around the class token, which ViTDet's
+            blocks drop.
     """
     arch_zoo = {
         **dict.fromkeys(['t', 'tiny'], dict(
@@ -219,8 +224,15 @@ class CeiT(VisionTransformerBase):
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
                  with_cp=False,
+                 window_size=0,
+                 use_rel_pos=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        refuse_vitdet(
+            type(self).__name__,
+            "its LeFF blocks and LCA head are built around the class token, "
+            "which ViTDet's blocks drop",
+            window_size=window_size, use_rel_pos=use_rel_pos)
         self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys, 'CeiT')
         self.arch_settings = arch

@@ -8,8 +8,8 @@ from mmpretrain.models.utils import LayerScale, build_norm_layer
 from mmvit_ext.registry import MODELS
 from .base_vit import (VisionTransformerBase, check_choice, check_heads,
                        check_positive_ints, check_stem,
-                       exportable_patch_embed, pad_to_tile, resolve_arch,
-                       tiled_size, to_hw)
+                       exportable_patch_embed, pad_to_tile, refuse_vitdet,
+                       resolve_arch, tiled_size, to_hw)
 
 
 class ReAttention(BaseModule):
@@ -223,6 +223,10 @@ class DeepViT(VisionTransformerBase):
         attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
         final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
             :class:`DeiT3`.
+        window_size, use_rel_pos: ViTDet's options of :class:`DeiT3`;
+            anything but 0 and False is an error here, since its re-attention
+            mixes every head's full attention map and its blocks carry the
+            class token.
     """
     _deepvit_b = dict(
         embed_dims=384, num_heads=12, mlp_ratio=3, re_attention=True,
@@ -269,8 +273,15 @@ class DeepViT(VisionTransformerBase):
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
                  with_cp=False,
+                 window_size=0,
+                 use_rel_pos=False,
                  init_cfg=None):
         super().__init__(init_cfg)
+        refuse_vitdet(
+            type(self).__name__,
+            "its re-attention mixes every head's full attention map and its "
+            'blocks carry the class token',
+            window_size=window_size, use_rel_pos=use_rel_pos)
         self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys,
                             'DeepViT')

@@ -2,9 +2,8 @@ from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import ModuleList
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (TransformerEncoderLayer, VisionTransformerBase,
-                       check_heads, check_stem, exportable_patch_embed,
-                       resolve_arch, to_hw)
+from .base_vit import (VisionTransformerBase, check_heads, check_stem,
+                       exportable_patch_embed, resolve_arch, to_hw)
 
 
 @MODELS.register_module()
@@ -62,7 +61,8 @@ class DeiT3(VisionTransformerBase):
             ``(cls, dist)`` pair with ``with_dist_token``, ``'featmap'``
             (B, C, H, W) or ``'avg_featmap'`` (B, C). Defaults to
             ``'cls_token'``.
-        with_cls_token (bool): Prepend a class token. Defaults to True.
+        with_cls_token (bool, optional): Prepend a class token. None means
+            True, or False with ViTDet's blocks (below). Defaults to None.
         with_dist_token (bool): Also prepend a distillation token, as in
             DeiT. Defaults to False.
         frozen_stages (int): -1 freezes nothing, 0 the patch embedding and
@@ -80,7 +80,29 @@ class DeiT3(VisionTransformerBase):
         with_cp (bool): Activation checkpointing: each block's activations
             are recomputed in the backward instead of kept, trading compute
             for memory. Gradients are unchanged. Defaults to False.
-        init_cfg (dict, optional): Initialization config. Defaults to None.
+        window_size (int): ViTDet's window attention: blocks attend within
+            non-overlapping windows of ``window_size`` x ``window_size``
+            patch tokens (the grid zero-padded to whole windows, then
+            cropped). 0 attends globally everywhere. Defaults to 0.
+        window_block_indexes (Sequence[int], optional): The windowed
+            blocks, as detectron2 and mmdet name them; the others are
+            global. Defaults to None.
+        global_attn_indexes (Sequence[int], optional): The global blocks,
+            as timm and SAM name them; the others are windowed. Give at most
+            one of the two; with neither, every block is windowed.
+            Defaults to None.
+        use_rel_pos (bool): Decomposed relative positions in every block
+            (``attn.rel_pos_h``/``attn.rel_pos_w``, sized for the window or,
+            in a global block, for the grid at ``img_size``). Defaults to
+            False.
+        rel_pos_zero_init (bool): Start the relative-position tables at
+            zero. Defaults to True.
+
+    With ``window_size > 0`` or ``use_rel_pos`` (ViTDet's blocks) the
+    backbone has no class or distillation token: ``with_cls_token`` defaults
+    to False, ``out_type`` must be dense, and a classification checkpoint's
+    tokens are dropped on load while the tables it lacks start at zero, in
+    one info line.
     """
     arch_zoo = {
         **dict.fromkeys(['s', 'small'], {
@@ -132,7 +154,7 @@ class DeiT3(VisionTransformerBase):
                  norm_cfg=dict(type='LN', eps=1e-6),
                  final_norm=True,
                  out_type='cls_token',
-                 with_cls_token=True,
+                 with_cls_token=None,
                  with_dist_token=False,
                  frozen_stages=-1,
                  use_layer_scale=True,
@@ -141,6 +163,11 @@ class DeiT3(VisionTransformerBase):
                  patch_cfg=dict(),
                  layer_cfgs=dict(),
                  with_cp=False,
+                 window_size=0,
+                 window_block_indexes=None,
+                 global_attn_indexes=None,
+                 use_rel_pos=False,
+                 rel_pos_zero_init=True,
                  init_cfg=None):
         super().__init__(init_cfg)
         self.with_cp = with_cp
@@ -165,6 +192,9 @@ class DeiT3(VisionTransformerBase):
         _patch_cfg.update(patch_cfg)
         self.patch_embed = exportable_patch_embed(PatchEmbed(**_patch_cfg))
         self.patch_stride = to_hw(_patch_cfg['stride'])[0]
+        with_cls_token = self._init_vitdet(
+            window_size, window_block_indexes, global_attn_indexes,
+            use_rel_pos, with_cls_token, with_dist_token, out_type)
         self._init_tokens(self.patch_embed.init_out_size, with_cls_token,
                           with_dist_token, out_type, interpolate_mode,
                           drop_rate)
@@ -191,7 +221,9 @@ class DeiT3(VisionTransformerBase):
                 qkv_bias=qkv_bias,
                 norm_cfg=norm_cfg)
             _layer_cfg.update(layer_cfgs[i])
-            self.layers.append(TransformerEncoderLayer(**_layer_cfg))
+            self.layers.append(
+                self._vitdet_block(i, use_rel_pos, rel_pos_zero_init,
+                                   **_layer_cfg))
 
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
 
