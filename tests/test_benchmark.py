@@ -67,3 +67,37 @@ def test_benchmark_refuses_what_it_cannot_compare():
     assert "no timm equivalent for DeiT3 arch 'custom'" in out
     out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,fp8', ok=False)
     assert "unknown settings ['fp8']" in out
+
+
+def test_backbone_mode_compares_vitdet_with_global_attention(tmp_path):
+    """--backbone at --shape, ViTDet against global attention, rounds taken
+    in turn: each row's median lies within its min-max, and windows cost
+    fewer FLOPs than global attention."""
+    config = tmp_path / 'vitdet.py'
+    config.write_text(
+        "model = dict(backbone=dict(type='mmvit_ext.DeiT3', arch=dict("
+        "embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),"
+        " img_size=64, patch_size=8, out_type='featmap', window_size=3,"
+        " global_attn_indexes=(-1, ), use_rel_pos=True))\n")
+    out = run(ROOT, TOOL, str(config), '--backbone', '--shape', '64', '48',
+              '--compare-global', '--rounds', '2', '--batch-size', '2',
+              '--iters', '1', '--peak-size', '128')
+    assert 'median of 2 round(s)' in out
+    rows = table(out)
+    assert [(r['impl'], r['size']) for r in rows] == [
+        ('mmvit_ext', '64x48'), ('global attn', '64x48')]
+    for row in rows:
+        for mode in ('train', 'infer'):
+            low, high = map(float, row[f'{mode} min-max'].split('-'))
+            assert low <= float(row[f'{mode} img/s']) <= high
+    assert float(rows[0]['FLOPs (G)']) < float(rows[1]['FLOPs (G)'])
+    assert 'vitdet (backbone) fp32: ours / global attn = ' in out
+
+
+def test_backbone_mode_refusals():
+    out = run(ROOT, TOOL, DEMO, '--compare-global', ok=False)
+    assert '--compare-global needs --backbone' in out
+    out = run(ROOT, TOOL, DEMO, '--backbone', '--compare-global',
+              '--rounds', '1', '--iters', '1', '--batch-size', '1',
+              '--peak-size', '64', ok=False)
+    assert 'has no window attention or relative positions' in out

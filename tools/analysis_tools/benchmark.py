@@ -16,16 +16,27 @@ local checkout of zhoudaquan/dvit_repo for DeepViT or coeusguo/ceit for CeiT;
 nothing of it is copied). Under the table, ratios: ours over each reference
 per setting, and each setting over our own fp32.
 
-Each row runs in its own process, so peak memory belongs to that model alone
-(peak CUDA memory on a GPU, peak resident memory of the process on a CPU).
-With ``--with-cp`` a row for our model with activation checkpointing
-(``backbone.with_cp=True``) follows ours, with the memory it saves.
+Each measurement runs in its own process, so peak memory belongs to that
+model alone (peak CUDA memory on a GPU, peak resident memory of the process
+on a CPU). The implementations take turns over ``--rounds`` rounds (ours,
+timm, ours, timm, ...), so that a slow spell of the machine hits them alike;
+each row gives the median of its rounds and their spread (min-max), and the
+ratios are of medians. With ``--with-cp`` a row for our model with
+activation checkpointing (``backbone.with_cp=True``) follows ours, with the
+memory it saves.
+
+``--backbone`` measures the config's backbone alone (any config: mmpretrain,
+mmdet or mmseg), at ``--shape`` (default: its ``img_size``), trained on the
+mean square of its outputs. ``--compare-global`` adds a row for the same
+backbone with global attention in every block and no relative positions,
+for a config with ViTDet's window attention.
 
 Usage:
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...]
         [--settings fp32,amp,compile+amp] [--amp] [--compile]
         [--amp-dtype bfloat16|float16] [--compare-timm]
-        [--compare-official DIR] [--with-cp] [--batch-size 32] [--iters 10]
+        [--compare-official DIR] [--with-cp] [--backbone] [--shape H [W]]
+        [--compare-global] [--batch-size 32] [--iters 10] [--rounds 3]
         [--profile N] [--device cpu]
 """
 import argparse
@@ -66,7 +77,11 @@ ARCH_ALIASES = {'small': 's', 'medium': 'm', 'base': 'b', 'large': 'l',
                 'huge': 'h', 'tiny': 'ti', 'xsmall': 'xs'}
 SETTINGS = ('fp32', 'amp', 'compile', 'compile+amp')
 IMPL_LABELS = dict(ours='mmvit_ext', cp='mmvit_ext+cp', timm='timm',
-                   official='official')
+                   official='official', glob='global attn')
+REFERENCES = ('timm', 'official', 'global attn')
+# ViTDet's options, removed for the --compare-global row.
+VITDET_KEYS = ('window_size', 'window_block_indexes', 'global_attn_indexes',
+               'use_rel_pos', 'rel_pos_zero_init')
 
 
 def parse_args(argv=None):
@@ -89,9 +104,19 @@ def parse_args(argv=None):
     parser.add_argument('--with-cp', action='store_true',
                         help='add a row for ours with activation '
                         'checkpointing')
+    parser.add_argument('--backbone', action='store_true',
+                        help="measure the config's backbone alone")
+    parser.add_argument('--shape', type=int, nargs='+', metavar='SIZE',
+                        help='input H [W] (default: the img_size)')
+    parser.add_argument('--compare-global', action='store_true',
+                        help='with --backbone: add a row with global '
+                        'attention in every block (for ViTDet configs)')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--iters', type=int, default=10,
                         help='timed iterations per mode (after 2 warm-up)')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='rounds over the implementations, taken in '
+                        'turn; rows give the median and the min-max')
     parser.add_argument('--peak-size', type=int, default=4096,
                         help='side of the square matmul that measures the '
                         'peak')
@@ -103,6 +128,15 @@ def parse_args(argv=None):
                         '(torch.profiler)')
     parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.shape and len(args.shape) > 2:
+        parser.error(f'--shape takes H or H W, got {args.shape}')
+    if args.compare_global and not args.backbone:
+        parser.error('--compare-global needs --backbone')
+    if args.backbone and (args.compare_timm or args.compare_official):
+        parser.error('--backbone measures our backbone alone: it cannot be '
+                     'combined with --compare-timm or --compare-official')
+    if args.rounds < 1:
+        parser.error(f'--rounds {args.rounds} must be >= 1')
     if args.settings:
         args.settings = args.settings.split(',')
         bad = [s for s in args.settings if s not in SETTINGS]
@@ -132,15 +166,16 @@ def backbone_cfg(config):
     return Config.fromfile(config).model.backbone
 
 
-def model_info(config):
-    """Backbone type name, short arch, input size and whether it has a
-    distillation token, of a config."""
+def model_info(config, shape=None):
+    """Backbone type name, short arch, input (H, W) and whether it has a
+    distillation token, of a config; ``shape`` overrides the size."""
     backbone = backbone_cfg(config)
     name = backbone.type.split('.')[-1]
     arch = backbone.get('arch', '')
     arch = ARCH_ALIASES.get(arch, arch) if isinstance(arch, str) else 'custom'
-    size = backbone.get('img_size', 224)
-    size = size if isinstance(size, int) else size[0]
+    size = shape or backbone.get('img_size', 224)
+    size = tuple((list(size) * 2)[:2]) if isinstance(size, (list, tuple)) \
+        else (size, size)
     distilled = bool(backbone.get('with_dist_token') or
                      backbone.get('distilled'))
     return name, arch, size, distilled
@@ -157,7 +192,7 @@ def drop_path_rate(config):
 
 
 def timm_name(config):
-    name, arch, size, distilled = model_info(config)
+    name, arch, (size, _), distilled = model_info(config)
     pattern = TIMM_EQUIVALENTS.get((name, arch, distilled))
     if pattern is None:
         known = sorted(f'{n}-{a}{"-distilled" if d else ""}'
@@ -169,7 +204,7 @@ def timm_name(config):
 
 
 def official_factory(config):
-    name, arch, size, _ = model_info(config)
+    name, arch, (size, _), _ = model_info(config)
     if (name, arch) not in OFFICIAL_EQUIVALENTS:
         known = sorted(f'{n}-{a}' for n, a in OFFICIAL_EQUIVALENTS)
         raise ValueError(f'no official equivalent for {name} arch {arch!r} '
@@ -179,9 +214,12 @@ def official_factory(config):
 
 
 def build(impl, config, args):
-    """The model of ``config`` (ours) or its reference, with its input size
-    and a label."""
-    size = model_info(config)[2]
+    """The model of ``config`` (ours) or its reference, with its input
+    (H, W) and a label."""
+    size = model_info(config, args.shape)[2]
+    if args.backbone:
+        return build_backbone(impl, config), size, backbone_label(
+            impl, config)
     if impl == 'timm':
         import timm
         name = timm_name(config)
@@ -209,10 +247,37 @@ def build(impl, config, args):
     return model, size, os.path.splitext(os.path.basename(config))[0]
 
 
+def build_backbone(impl, config):
+    """The config's backbone alone, randomly initialised; for ``glob``
+    with global attention in every block and no relative positions."""
+    import mmvit_ext  # noqa: F401
+    from mmvit_ext.registry import MODELS
+    cfg = backbone_cfg(config).copy()
+    cfg.init_cfg = None
+    if impl == 'cp':
+        cfg.with_cp = True
+    if impl == 'glob':
+        if not any(cfg.get(k) for k in ('window_size', 'use_rel_pos')):
+            raise ValueError(f'--compare-global: the backbone of {config} '
+                             'has no window attention or relative '
+                             'positions to compare against')
+        for key in VITDET_KEYS:
+            cfg.pop(key, None)
+        cfg.with_cls_token = False  # as ViTDet's blocks
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def backbone_label(impl, config):
+    name = os.path.splitext(os.path.basename(config))[0]
+    return f'{name} (backbone{", global" if impl == "glob" else ""})'
+
+
 def count_flops(model, channels, size, device):
     """Multiply-adds, attention included, for ours and the references."""
     from mmvit_ext.analysis import flop_analyzer
-    x = torch.randn(1, channels, size, size, device=device)
+    x = torch.randn(1, channels, *size, device=device)
     with torch.no_grad():
         return flop_analyzer(model.eval(), (x, )).total()
 
@@ -253,7 +318,7 @@ def measure(impl, config, setting, args):
     params = sum(p.numel() for p in model.parameters())
     channels = in_channels(config)
     flops = count_flops(model, channels, size, device)
-    x = torch.randn(args.batch_size, channels, size, size, device=device)
+    x = torch.randn(args.batch_size, channels, *size, device=device)
     dtype = setting_dtype(setting, args)
     autocast = torch.autocast(device.type, dtype=dtype,
                               enabled=dtype != torch.float32)
@@ -269,9 +334,13 @@ def measure(impl, config, setting, args):
     def train():
         with autocast:
             out = run(x)
-        if isinstance(out, (tuple, list)):  # the official distilled models
-            out = out[0]
-        scaler.scale(out.float().logsumexp(-1).mean()).backward()
+        if args.backbone:  # feature maps: their mean square
+            loss = sum(o.float().square().mean() for o in out)
+        else:
+            if isinstance(out, (tuple, list)):  # official distilled models
+                out = out[0]
+            loss = out.float().logsumexp(-1).mean()
+        scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
@@ -294,7 +363,9 @@ def measure(impl, config, setting, args):
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     batch_flops = 2 * flops * args.batch_size  # multiply-adds -> FLOPs
     return dict(model=label, impl=IMPL_LABELS[impl], setting=setting,
-                dtype=str(dtype).replace('torch.', ''), size=size,
+                dtype=str(dtype).replace('torch.', ''),
+                size='x'.join(map(str, size)) if size[0] != size[1]
+                else size[0],
                 params_m=params / 1e6, gflops=flops / 1e9,
                 train_ips=args.batch_size / train_s,
                 infer_ips=args.batch_size / infer_s,
@@ -315,6 +386,10 @@ def run_worker(args, *what):
         cmd += ['--compare-official', args.compare_official]
     if args.profile:
         cmd += ['--profile', str(args.profile)]
+    if args.backbone:
+        cmd += ['--backbone']
+    if args.shape:
+        cmd += ['--shape', *map(str, args.shape)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f'benchmark worker {what} failed:\n'
@@ -327,7 +402,8 @@ def print_table(rows, peaks, args):
     # The first eight columns keep their documented order; new ones follow.
     header = ['model', 'impl', 'size', 'params (M)', 'FLOPs (G)',
               'train img/s', 'infer img/s', mem, 'setting',
-              'train GFLOP/s', 'train util', 'infer GFLOP/s', 'infer util']
+              'train GFLOP/s', 'train util', 'infer GFLOP/s', 'infer util',
+              'train min-max', 'infer min-max']
     lines = []
     for r in rows:
         peak = peaks[r['dtype']]
@@ -338,12 +414,15 @@ def print_table(rows, peaks, args):
             f"{r['train_gflops_s']:.0f}",
             f"{100 * r['train_gflops_s'] / peak:.0f}%",
             f"{r['infer_gflops_s']:.0f}",
-            f"{100 * r['infer_gflops_s'] / peak:.0f}%"])
+            f"{100 * r['infer_gflops_s'] / peak:.0f}%",
+            '{:.1f}-{:.1f}'.format(*r['train_range']),
+            '{:.1f}-{:.1f}'.format(*r['infer_range'])])
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
     print(f'device: {args.device}, batch size: {args.batch_size}, '
-          f'{args.iters} timed iterations, torch {torch.__version__}, '
+          f'{args.iters} timed iterations, median of {args.rounds} '
+          f'round(s) taken in turn, torch {torch.__version__}, '
           f'{torch.get_num_threads()} threads')
     print('matmul peak ({0}x{0}): '.format(args.peak_size) + ', '.join(
         f'{dtype} {gflops:.0f} GFLOP/s' for dtype, gflops in peaks.items()))
@@ -365,7 +444,7 @@ def print_ratios(rows):
     for config in dict.fromkeys(r['config'] for r in rows):
         group = {(r['impl'], r['setting']): r for r in rows
                  if r['config'] == config}
-        refs = [i for i in ('timm', 'official')
+        refs = [i for i in REFERENCES
                 if any(impl == i for impl, _ in group)]
         for (impl, setting), r in group.items():
             if impl != 'mmvit_ext':
@@ -414,14 +493,35 @@ def main(argv=None):
                      for s in args.settings})
     peaks = {d: run_worker(args, 'peak', d) for d in dtypes}
     impls = ['ours'] + ['cp'] * args.with_cp + ['timm'] * args.compare_timm \
-        + ['official'] * bool(args.compare_official)
+        + ['official'] * bool(args.compare_official) + \
+        ['glob'] * args.compare_global
     rows = []
     for config in args.configs:
         for setting in args.settings:
-            for impl in impls:
-                row = run_worker(args, impl, config, setting)
-                rows.append(dict(row, config=config))
+            rounds = {impl: [] for impl in impls}
+            for _ in range(args.rounds):  # in turn: ours, ref, ours, ref
+                for impl in impls:
+                    rounds[impl].append(
+                        run_worker(args, impl, config, setting))
+            rows += [dict(median_row(runs), config=config)
+                     for runs in rounds.values()]
     print_table(rows, peaks, args)
+
+
+def median_row(runs):
+    """One row from the rounds of a measurement: throughputs (and the
+    GFLOP/s that follow from them) are medians, with their min-max; peak
+    memory is the largest."""
+    row = dict(runs[0])
+    for mode in ('train', 'infer'):
+        ips = sorted(r[f'{mode}_ips'] for r in runs)
+        mid = ips[len(ips) // 2] if len(ips) % 2 else \
+            (ips[len(ips) // 2 - 1] + ips[len(ips) // 2]) / 2
+        row[f'{mode}_gflops_s'] *= mid / row[f'{mode}_ips']
+        row[f'{mode}_ips'] = mid
+        row[f'{mode}_range'] = (ips[0], ips[-1])
+    row['peak_mb'] = max(r['peak_mb'] for r in runs)
+    return row
 
 
 if __name__ == '__main__':
