@@ -210,16 +210,22 @@ def test_classifier_checkpoint_initialises_vitdet_blocks(
               init_cfg=dict(type='Pretrained', checkpoint=str(bad)))
 
 
-def test_timm_classifier_initialises_vitdet_blocks(tmp_path, info_lines):
-    """A timm DeiT III checkpoint (converted on load) fits too."""
+@pytest.mark.parametrize('layout', ['timm', 'official'])
+def test_timm_and_official_classifiers_initialise_vitdet_blocks(
+        layout, tmp_path, info_lines):
+    """timm's and the official DeiT III checkpoints (converted on load) fit
+    too."""
+    from test_parity_deit3 import to_official_layout
     from timm.models.vision_transformer import VisionTransformer
 
     ref = VisionTransformer(img_size=32, patch_size=8, embed_dim=32,
                             depth=3, num_heads=2, mlp_ratio=2,
                             init_values=1e-4, no_embed_class=True,
                             num_classes=10)
-    ckpt = tmp_path / 'timm.pth'
-    torch.save(ref.state_dict(), ckpt)
+    ckpt = tmp_path / f'{layout}.pth'
+    state = ref.state_dict()
+    torch.save(to_official_layout(state) if layout == 'official' else state,
+               ckpt)
     info_lines.clear()
     model = build(out_type='featmap', layer_scale_init_value=1e-4,
                   norm_cfg=dict(type='LN', eps=1e-6),
