@@ -409,14 +409,14 @@ def print_table(rows, peaks, args):
         peak = peaks[r['dtype']]
         lines.append([
             r['model'], r['impl'], str(r['size']), f"{r['params_m']:.2f}",
-            f"{r['gflops']:.3g}", f"{r['train_ips']:.1f}",
-            f"{r['infer_ips']:.1f}", f"{r['peak_mb']:.0f}", r['setting'],
+            f"{r['gflops']:.3g}", f"{r['train_ips']:.3g}",
+            f"{r['infer_ips']:.3g}", f"{r['peak_mb']:.0f}", r['setting'],
             f"{r['train_gflops_s']:.0f}",
             f"{100 * r['train_gflops_s'] / peak:.0f}%",
             f"{r['infer_gflops_s']:.0f}",
             f"{100 * r['infer_gflops_s'] / peak:.0f}%",
-            '{:.1f}-{:.1f}'.format(*r['train_range']),
-            '{:.1f}-{:.1f}'.format(*r['infer_range'])])
+            '{:.3g}-{:.3g}'.format(*r['train_range']),
+            '{:.3g}-{:.3g}'.format(*r['infer_range'])])
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
