@@ -11,6 +11,7 @@ from mmengine.logging import MMLogger
 from mmengine.runner import load_checkpoint, save_checkpoint
 
 from backbone_cases import TINY_DEIT3
+from test_backbones import randomize_
 from mmvit_ext.engine import CheckpointMismatchError
 from mmvit_ext.models.layers import (TransformerEncoderLayer,
                                      WindowedEncoderLayer, window_partition,
@@ -25,14 +26,6 @@ def build(**cfg):
     model = MODELS.build(dict(TINY_DEIT3, **cfg))
     model.init_weights()
     return model.eval()
-
-
-def randomize_(module, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * 0.2)
-    return module
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ import functools
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -173,16 +174,16 @@ def model_info(config, shape=None):
     name = backbone.type.split('.')[-1]
     arch = backbone.get('arch', '')
     arch = ARCH_ALIASES.get(arch, arch) if isinstance(arch, str) else 'custom'
-    size = shape or backbone.get('img_size', 224)
-    size = tuple((list(size) * 2)[:2]) if isinstance(size, (list, tuple)) \
-        else (size, size)
+    from mmvit_ext.analysis import input_shape
+    size = input_shape(backbone, shape)[1:]
     distilled = bool(backbone.get('with_dist_token') or
                      backbone.get('distilled'))
     return name, arch, size, distilled
 
 
 def in_channels(config):
-    return backbone_cfg(config).get('in_channels', 3)
+    from mmvit_ext.analysis import input_shape
+    return input_shape(backbone_cfg(config))[0]
 
 
 def drop_path_rate(config):
@@ -515,8 +516,7 @@ def median_row(runs):
     row = dict(runs[0])
     for mode in ('train', 'infer'):
         ips = sorted(r[f'{mode}_ips'] for r in runs)
-        mid = ips[len(ips) // 2] if len(ips) % 2 else \
-            (ips[len(ips) // 2 - 1] + ips[len(ips) // 2]) / 2
+        mid = statistics.median(ips)
         row[f'{mode}_gflops_s'] *= mid / row[f'{mode}_ips']
         row[f'{mode}_ips'] = mid
         row[f'{mode}_range'] = (ips[0], ips[-1])

@@ -450,7 +450,6 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
             windowed = set(blocks)
         self.window_sizes = [window_size if i in windowed else 0
                              for i in blocks]
-        self.use_rel_pos = use_rel_pos
         self.vitdet = bool(window_size or use_rel_pos)
         if not self.vitdet:
             return True if with_cls_token is None else with_cls_token

@@ -29,11 +29,16 @@ class UnbindQKVAttention(MultiheadAttention):
     on a CPU.
     """
 
-    def forward(self, x):
+    def qkv_heads(self, x):
+        """(B, N, C) tokens -> q, k and v, each (B, heads, N, head_dims)."""
         B, N, _ = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads,
                                   self.head_dims).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
+        return qkv.unbind(0)
+
+    def forward(self, x):
+        B, N, _ = x.shape
+        q, k, v = self.qkv_heads(x)
         attn_drop = self.attn_drop if self.training else 0.
         x = self.scaled_dot_product_attention(q, k, v, dropout_p=attn_drop)
         x = x.transpose(1, 2).reshape(B, N, self.embed_dims)
@@ -94,9 +99,7 @@ class WindowAttention(UnbindQKVAttention):
         if self.window_size:
             x, padded_hw = window_partition(x, self.window_size)
         b, h, w, _ = x.shape  # b = B * windows
-        qkv = self.qkv(x).reshape(b, h * w, 3, self.num_heads,
-                                  self.head_dims).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)  # (b, heads, h * w, head_dims)
+        q, k, v = self.qkv_heads(x.reshape(b, h * w, C))
         bias = decomposed_rel_pos_bias(
             q, self.rel_pos_h, self.rel_pos_w, (h, w), (h, w)) \
             if self.use_rel_pos else None
