@@ -602,8 +602,10 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
             return (x[:, 0], x[:, 1]) if self.with_dist_token else x[:, 0]
         patch_token = x[:, self.num_extra_tokens:]
         if self.out_type == 'featmap':
-            # (B, h*w, C) -> (B, C, h, w)
-            return patch_token.unflatten(1, hw).permute(0, 3, 1, 2)
+            # (B, h*w, C) -> (B, C, h, w), contiguous: mmcv's RoIAlign
+            # reads its input's memory as NCHW whatever its strides
+            return patch_token.unflatten(1, hw).permute(0, 3, 1,
+                                                        2).contiguous()
         return self.ln2(patch_token.mean(dim=1))  # avg_featmap
 
     # ----------------------------------------------------- checkpoints

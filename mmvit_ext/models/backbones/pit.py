@@ -290,7 +290,9 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             return (tokens[:, 0], tokens[:, 1]) if self.with_dist_token \
                 else tokens[:, 0]
         if self.out_type == 'featmap':
-            return x
+            # contiguous NCHW: mmcv's RoIAlign reads its input's memory as
+            # NCHW whatever its strides
+            return x.contiguous()
         patches = x.flatten(2).transpose(1, 2)
         if self.out_type == 'raw':
             return torch.cat([tokens, patches], dim=1)
