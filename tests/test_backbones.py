@@ -62,6 +62,8 @@ def test_out_types_agree(case):
     for i, index in enumerate(model.out_indices):
         featmap = outs['featmap'][i]
         B, C, h, w = featmap.shape
+        # NCHW in memory too: mmcv's RoIAlign reads any input as NCHW
+        assert featmap.is_contiguous()
         assert (B, C) == (2, model.feature_info[i]['num_chs'])
         assert abs(h - size / model.feature_info[i]['reduction']) < 1.5
         raw = outs['raw'][i]

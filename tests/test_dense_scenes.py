@@ -379,3 +379,38 @@ def test_scene_configs_run_in_their_package_scope(config):
     cfg = Config.fromfile(os.path.join(ROOT, config))
     assert cfg.default_scope == config.split('/')[1]
     assert cfg.runner_type == 'mmvit_ext.Runner'
+
+
+MASK_RCNN_SCENE_CONFIGS = [c for c in SCENE_CONFIGS
+                           if os.path.basename(c).startswith('mask-rcnn')]
+
+
+@pytest.mark.parametrize('config', MASK_RCNN_SCENE_CONFIGS)
+def test_roi_features_are_the_feature_maps_values(config):
+    """The Mask R-CNN heads see what the pyramid holds: the configs' own
+    RoI extractor (mmcv's RoIAlign) gives what torchvision's RoIAlign reads
+    from the finest level. mmcv's kernel reads its input's memory as NCHW
+    whatever its strides, so a channels-last view from a backbone (as
+    PiT's stages were) gave every RoI scrambled features: the box and mask
+    heads learned nothing while the RPN, a dense head, did."""
+    from torchvision.ops import roi_align
+
+    cfg = Config.fromfile(os.path.join(ROOT, config))
+    cfg.model.backbone.init_cfg = None
+    model = build_detector(cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    # RoIs of side < 2 * finest_scale all go to the finest level
+    rois = torch.tensor([[0, 10.0, 14.0, 40.0, 38.0],
+                         [0, 70.0, 20.0, 95.0, 52.0],
+                         [1, 33.5, 60.0, 60.0, 99.0],
+                         [1, 80.0, 81.0, 121.0, 113.0]])
+    extractor = model.roi_head.bbox_roi_extractor
+    with torch.no_grad():
+        feats = model.extract_feat(torch.randn(2, 3, 128, 128, generator=g))
+        ours = extractor(feats[:extractor.num_inputs], rois)
+        layer = extractor.roi_layers[0]
+        theirs = roi_align(feats[0], rois, layer.output_size,
+                           layer.spatial_scale, layer.sampling_ratio,
+                           layer.aligned)
+    assert ours.abs().amax() > 0
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4)

@@ -131,3 +131,20 @@ def test_without_norm_the_convs_have_a_bias():
     x = torch.randn(1, 32, 4, 4)
     torch.testing.assert_close(fpn((x, ))[1],
                                fpn.fpn_convs[1](fpn.lateral_convs[1](x)))
+
+
+@pytest.mark.parametrize('norm_cfg', [dict(type='LN2d', eps=1e-6), None],
+                         ids=['LN2d', 'no-norm'])
+def test_a_channels_last_input_gives_nchw_levels(norm_cfg):
+    """mmpretrain's ViT returns its featmap as a channels-last view; the
+    levels must still be NCHW in memory, as mmcv's RoIAlign reads them."""
+    fpn = build_fpn(scale_factors=(4, 2, 1, 0.5), norm_cfg=norm_cfg,
+                    num_outs=5).eval()
+    x = torch.randn(2, 6, 5, 32).permute(0, 3, 1, 2)  # (2, 32, 6, 5) view
+    assert not x.is_contiguous()
+    with torch.no_grad():
+        outs = fpn((x, ))
+        expected = fpn((x.contiguous(), ))
+    for out, ref in zip(outs, expected):
+        assert out.is_contiguous()
+        torch.testing.assert_close(out, ref)

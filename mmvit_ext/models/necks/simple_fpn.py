@@ -142,4 +142,7 @@ class SimpleFPN(BaseModule):
                 outs.append(self.extra_convs[i](source))
             else:
                 outs.append(F.max_pool2d(outs[-1], 1, stride=2))
-        return tuple(outs)
+        # NCHW in memory: a channels-last input (mmpretrain's ViT gives
+        # one) makes convs answer channels-last, which mmcv's RoIAlign
+        # reads as NCHW all the same
+        return tuple(out.contiguous() for out in outs)
