@@ -104,3 +104,25 @@ def test_demo_config_trains_on_flipped_normalized_batches(tmp_path):
     assert 0 < int((flipped & ~kept).sum()) < 128
     out = preprocessor(dict(batch), training=False)['inputs']
     assert torch.allclose(out, normalized)
+
+
+def test_mmengines_subset_option_works_on_the_demo_config(tmp_path):
+    """mmengine's idiom for a quick run on part of the data,
+    ``--cfg-options train_dataloader.dataset.indices=N``, through
+    tools/train.py on the batched demo config: N samples, N / 128
+    iterations an epoch. A bad value is named."""
+    from user_utils import run
+
+    def train(indices, ok=True):
+        return run(ROOT, 'tools/train.py', DEMO, '--work-dir',
+                   str(tmp_path / 'work'), '--cfg-options',
+                   f'train_dataloader.dataset.indices={indices}',
+                   'val_dataloader.dataset.indices=128',
+                   'train_cfg.max_epochs=1', ok=ok)
+
+    output = train(256)
+    assert 'Epoch(train) [1][2/2]' in output, output[-3000:]
+    assert InMemoryBatchDataset(fashion(pipeline=[]), indices=[3, 1, 4]) \
+        .labels.tolist() == InMemoryBatchDataset(
+            fashion(pipeline=[], indices=5)).labels[[3, 1, 4]].tolist()
+    assert 'indices must be an int' in train("'all'", ok=False)

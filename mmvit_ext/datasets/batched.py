@@ -36,14 +36,27 @@ class InMemoryBatchDataset:
 
     Args:
         dataset (dict | BaseDataset): The dataset, or its config.
+        indices (int | Sequence[int], optional): Keep only these samples
+            of the wrapped dataset: the first ``indices`` if an int, as
+            mmengine's ``BaseDataset(indices=...)``, so that
+            ``--cfg-options train_dataloader.dataset.indices=1024`` works
+            on a batched config as on any other. Defaults to None (all).
     """
 
-    def __init__(self, dataset):
+    def __init__(self, dataset, indices=None):
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
         if not isinstance(dataset, BaseDataset):
             raise TypeError(f'InMemoryBatchDataset wraps an mmengine '
                             f'BaseDataset, got {type(dataset).__name__}')
+        if indices is not None:
+            if not isinstance(indices, int) and not (
+                    isinstance(indices, (list, tuple)) and
+                    all(isinstance(i, int) for i in indices)):
+                raise TypeError(
+                    f'InMemoryBatchDataset indices must be an int (the '
+                    f'first N samples) or a list of ints, got {indices!r}')
+            dataset.get_subset_(indices)
         if len(dataset.pipeline.transforms):
             raise ValueError(
                 f'InMemoryBatchDataset serves the images of '
