@@ -1,6 +1,4 @@
 """Shared pieces of the weight converters: unwrapping, renaming, saving."""
-import argparse
-import os
 import re
 from collections import OrderedDict
 
@@ -61,24 +59,3 @@ def save_checkpoint_atomic(state_dict, dst, meta=None):
     same folder, so ``dst`` is either complete or untouched."""
     with atomic_write(dst) as f:
         torch.save({'state_dict': state_dict, 'meta': meta or {}}, f)
-
-
-def converter_main(convert, description, argv=None):
-    """The ``SRC DST`` command line shared by ``tools/model_converters``."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('src', help='source checkpoint (.pth)')
-    parser.add_argument('dst', help='where to write the mmvit_ext checkpoint')
-    args = parser.parse_args(argv)
-    from mmvit_ext.engine.checkpoint import load_checkpoint_file
-    if os.path.abspath(args.src) == os.path.abspath(args.dst):
-        parser.error('src and dst must differ')
-    checkpoint = load_checkpoint_file(args.src, map_location='cpu')
-    try:
-        state_dict = convert(checkpoint)
-    except (KeyError, ValueError, TypeError) as e:
-        parser.exit(2, f'error: cannot convert {args.src}: {e}\n')
-    save_checkpoint_atomic(
-        state_dict, args.dst,
-        meta=dict(converted_from=os.path.basename(args.src),
-                  converter=convert.__name__))
-    print(f'Converted {len(state_dict)} tensors: {args.src} -> {args.dst}')

@@ -5,6 +5,7 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
                          load_checkpoint_file, load_pretrained,
                          setup_safe_checkpoint_loading)
 from .classifier_check import ClassifierCheckHook
+from .convert import converter_main
 from .dense_check import DenseClassCheckHook
 from .dist import init_cpu_distributed
 from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
@@ -19,6 +20,7 @@ __all__ = [
     'AmpOptimWrapper', 'resolve_amp_dtype',
     'CheckpointMismatchError', 'ClassifierCheckHook',
     'CorruptCheckpointError', 'DenseClassCheckHook', 'check_fits',
+    'converter_main',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'AdamW', 'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',
     'LoggerHook', 'NonFiniteGuardHook', 'Runner', 'RuntimeInfoHook',

@@ -4,7 +4,7 @@
 Usage: python tools/model_converters/deepvit_to_mmvit.py SRC DST
 """
 from mmvit_ext.converters import convert_deepvit
-from mmvit_ext.converters.utils import converter_main
+from mmvit_ext.engine import converter_main
 
 if __name__ == '__main__':
     converter_main(convert_deepvit, __doc__.splitlines()[0])

@@ -4,7 +4,7 @@
 Usage: python tools/model_converters/pit_to_mmvit.py SRC DST
 """
 from mmvit_ext.converters import convert_pit
-from mmvit_ext.converters.utils import converter_main
+from mmvit_ext.engine import converter_main
 
 if __name__ == '__main__':
     converter_main(convert_pit, __doc__.splitlines()[0])
