@@ -79,6 +79,65 @@ def test_torch_export_of_the_backbone(name, models, repo_root, tmp_path):
             np.testing.assert_allclose(g, e, atol=1e-5, rtol=1e-4)
 
 
+class TensorMode(torch.nn.Module):
+    """The classifier's logits, as deployment scripts wrap a model."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x, mode='tensor')
+
+
+def legacy_onnx_matches_eager(module, x, path):
+    """``torch.onnx.export(..., dynamo=False)``, the TorchScript-based
+    exporter of many deployment scripts, then onnxruntime at the export
+    size against eager."""
+    import warnings
+    ort = pytest.importorskip('onnxruntime')
+    module.eval()
+    with torch.no_grad():
+        expected = module(x)
+    def flat(out):  # DeiT's backbone gives ((cls, dist), )
+        return [t for o in out for t in flat(o)] \
+            if isinstance(out, (tuple, list)) else [out]
+    expected = flat(expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the exporter's deprecation notice
+        torch.onnx.export(module, (x, ), str(path), dynamo=False,
+                          input_names=['input'])
+    session = ort.InferenceSession(str(path),
+                                   providers=['CPUExecutionProvider'])
+    got = session.run(None, {'input': x.numpy()})
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e.numpy(), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize('name', sorted(FAMILY_CONFIGS))
+def test_the_legacy_onnx_exporter_matches_eager(name, models, tmp_path):
+    """Every family, mmcv's padded patch embedding included (its pad sizes
+    are traced as tensors there, not as symbolic ints)."""
+    model = models[name][2]
+    x = torch.randn(2, 1, 28, 28)
+    legacy_onnx_matches_eager(TensorMode(model), x, tmp_path / 'model.onnx')
+    legacy_onnx_matches_eager(model.backbone, x, tmp_path / 'backbone.onnx')
+
+
+def test_the_legacy_onnx_exporter_matches_eager_on_vitdet_blocks(tmp_path):
+    """Windows padded and cropped, relative positions resized."""
+    from mmvit_ext.registry import MODELS
+    torch.manual_seed(0)
+    backbone = MODELS.build(dict(
+        type='DeiT3', arch=dict(embed_dims=32, num_layers=2, num_heads=2,
+                                feedforward_channels=64),
+        img_size=56, patch_size=7, window_size=3, global_attn_indexes=(1, ),
+        use_rel_pos=True, rel_pos_zero_init=False, out_type='featmap'))
+    legacy_onnx_matches_eager(backbone, torch.randn(2, 3, 56, 56),
+                              tmp_path / 'vitdet.onnx')
+
+
 def test_static_export_is_checked_and_refuses_bad_arguments(
         models, repo_root, tmp_path):
     config, ckpt, _ = models['deit3']

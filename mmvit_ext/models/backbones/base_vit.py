@@ -93,6 +93,15 @@ def interpolate_pos_embed(pos_embed, src_hw, dst_hw, mode='bicubic',
     return torch.cat([extra, grid.flatten(2).transpose(1, 2)], dim=1)
 
 
+def _max0(size):
+    """``max(size, 0)`` of a size as the exporter records it: a symbolic
+    int under ``torch.export``, a 0-dim tensor under the legacy
+    TorchScript-based ONNX exporter (``dynamo=False``)."""
+    if isinstance(size, torch.Tensor):
+        return torch.clamp(size, min=0)
+    return torch.sym_max(size, 0)
+
+
 class ExportablePadding(AdaptivePadding):
     """mmcv's ``AdaptivePadding`` (used by its ``PatchEmbed``) that always
     pads while exporting; mmcv's skips the pad when it is zero at the
@@ -104,8 +113,7 @@ class ExportablePadding(AdaptivePadding):
         pads = [
             # ceil(size / s) as (size + s - 1) // s: ONNX divides negative
             # integers toward zero, not down.
-            torch.sym_max((size + s - 1) // s * s - s + (k - 1) * d + 1 - size,
-                          0)
+            _max0((size + s - 1) // s * s - s + (k - 1) * d + 1 - size)
             for size, k, s, d in zip(x.shape[-2:], self.kernel_size,
                                      self.stride, self.dilation)
         ]
