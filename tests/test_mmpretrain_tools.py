@@ -93,3 +93,46 @@ def test_publish_model_strips_training_state(repo_root, trained):
     assert ckpt['state_dict'].keys() == original.keys()
     assert all(torch.equal(ckpt['state_dict'][k], v)
                for k, v in original.items())
+
+
+def test_mmpretrains_inferencers_take_colour_files_for_a_grey_model(
+        repo_root, checkpoints, tmp_path, monkeypatch):
+    """The demo config's model is grey (1 channel); mmpretrain's
+    ImageClassificationInferencer and inference_model read files in colour.
+    The config's GreyClsDataPreprocessor turns them grey (BT.601, as
+    OpenCV's grey read), so both give what our inferencer, reading the
+    files grey, gives."""
+    import cv2
+    import numpy as np
+    from mmpretrain.apis import ImageClassificationInferencer, inference_model
+
+    from mmvit_ext.apis import ImageClassificationInferencer as Ours
+    from mmvit_ext.models import GreyClsDataPreprocessor
+    from user_utils import FAMILY_CONFIGS
+
+    config, ckpt = FAMILY_CONFIGS['deit3'], checkpoints['deit3']
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (28, 28, 3), dtype=np.uint8)
+    colour[..., 0] //= 3  # tinted: the channels differ
+    files = [str(tmp_path / 'colour.png'), str(tmp_path / 'grey.png')]
+    cv2.imwrite(files[0], colour)
+    cv2.imwrite(files[1], rng.integers(0, 256, (28, 28), dtype=np.uint8))
+
+    monkeypatch.chdir(repo_root)
+    theirs = ImageClassificationInferencer(config, pretrained=ckpt)(files)
+    ours = Ours(config, pretrained=ckpt)(files)
+    by_name = inference_model('deit3-tiny-p7_1xb128_fashion-mnist',
+                              files[0], pretrained=ckpt)
+    for t, o in zip(theirs, ours):
+        assert t['pred_label'] == o['pred_label']
+        # OpenCV's fixed-point grey may round a pixel the other way
+        np.testing.assert_allclose(t['pred_scores'], o['pred_scores'],
+                                   atol=2e-3)
+    np.testing.assert_allclose(by_name['pred_scores'],
+                               theirs[0]['pred_scores'], atol=1e-6)
+
+    preprocessor = GreyClsDataPreprocessor(mean=[72.94], std=[90.02])
+    with pytest.raises(ValueError, match='got 4 channels'):
+        preprocessor(dict(inputs=torch.zeros(1, 4, 8, 8)))
+    with pytest.raises(ValueError, match='one value each'):
+        GreyClsDataPreprocessor(mean=[1, 2, 3], std=[1, 1, 1])

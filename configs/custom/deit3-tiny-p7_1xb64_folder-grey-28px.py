@@ -31,7 +31,10 @@ model = dict(
                                 prefix='backbone.')),
     head=dict(num_classes=num_classes))
 
+# Grey in, and colour turned grey (for mmpretrain's inferencer, which reads
+# files in colour).
 data_preprocessor = dict(
+    type='mmvit_ext.GreyClsDataPreprocessor',
     num_classes=num_classes, mean=[72.94], std=[90.02], to_rgb=False)
 
 train_pipeline = [

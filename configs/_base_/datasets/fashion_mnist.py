@@ -4,6 +4,10 @@ dataset_type = 'FashionMNIST'
 data_root = 'data/fashion-mnist'
 
 data_preprocessor = dict(
+    # mmpretrain's ClsDataPreprocessor, which also turns colour images
+    # (mmpretrain's inferencer reads files in colour) grey for this 1-channel
+    # model
+    type='mmvit_ext.GreyClsDataPreprocessor',
     num_classes=10,
     # Mean and std of the training images, in 0..255.
     mean=[72.94],
