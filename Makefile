@@ -47,8 +47,11 @@ $(VENV)/.dense-installed: $(VENV)/.runtime-installed requirements/dense.txt tool
 	bash tools/dense/install_dense.sh $(PY)
 	touch $@
 
-$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt requirements/tools.txt
+# openmim with --no-deps: see requirements/mim.txt.
+$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt requirements/tools.txt requirements/mim.txt
 	$(PIP) -e '.[tests]'
+	$(PIP) -r requirements/mim.txt
+	$(PIP) --no-deps openmim==0.3.9
 	touch $@
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist package; install it

@@ -16,12 +16,15 @@ def read_requirements(name):
 
 
 def mim_files():
-    """``configs/`` and ``model-index.yml``, shipped inside the package as
-    ``mmvit_ext/.mim`` (links in the repository), as mmpretrain does."""
+    """``configs/``, ``tools/`` and ``model-index.yml``, shipped inside the
+    package as ``mmvit_ext/.mim`` (links in the repository), as mmpretrain
+    does: ``mim train mmvit_ext CONFIG`` runs ``.mim/tools/train.py``."""
     files = ['.mim/model-index.yml']
-    for path in sorted((HERE / 'configs').rglob('*')):
-        if path.suffix in ('.py', '.yml'):
-            files.append('.mim/' + path.relative_to(HERE).as_posix())
+    for folder, suffixes in (('configs', ('.py', '.yml')),
+                             ('tools', ('.py', '.sh'))):
+        for path in sorted((HERE / folder).rglob('*')):
+            if path.suffix in suffixes and '__pycache__' not in path.parts:
+                files.append('.mim/' + path.relative_to(HERE).as_posix())
     return files
 
 
@@ -32,7 +35,7 @@ class BuildPy(build_py):
     """Also put ``mmvit_ext-scope.pth`` at the top of the wheel, that is in
     site-packages: Python runs its import line at start-up, so that mmdet's
     and mmseg's own tools resolve ``mmvit_ext::`` configs before anything
-    imports mmvit_ext (see ``_mmvit_ext_scope.py``)."""
+    imports mmvit_ext (see ``mmvit_ext_scope.py``)."""
 
     def run(self):
         super().run()
@@ -61,7 +64,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['mmvit_ext', 'mmvit_ext.*']),
-    py_modules=['_mmvit_ext_scope'],
+    py_modules=['mmvit_ext_scope'],
     cmdclass={'build_py': BuildPy, 'editable_wheel': EditableWheel},
     package_data={'mmvit_ext': mim_files()},
     install_requires=read_requirements('runtime'),

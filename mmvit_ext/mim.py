@@ -13,7 +13,7 @@ mmvit_ext then makes three things work:
   rather than ``site-packages/mmvit_ext``.
 
 The first also works before mmvit_ext is imported (mmdet's and mmseg's own
-tools): see ``_mmvit_ext_scope``.
+tools): see ``mmvit_ext_scope``.
 """
 import os.path as osp
 
@@ -25,7 +25,7 @@ def register_package():
     import mmengine.config.config as mmengine_config
     from mmpretrain.apis import ModelHub
 
-    from _mmvit_ext_scope import register
+    from mmvit_ext_scope import register
 
     register(mmengine_config)
     if not ModelHub.has('deit3-s-p16_8xb256_in1k'):
