@@ -93,8 +93,7 @@ def test_demo_config_trains_on_flipped_normalized_batches(tmp_path):
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     batch = next(iter(loader))
     assert batch['inputs'].shape == (128, 1, 28, 28)
-    preprocessor = MODELS.build(
-        dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
+    preprocessor = MODELS.build(cfg.data_preprocessor)
     torch.manual_seed(0)
     out = preprocessor(dict(batch), training=True)['inputs']
     normalized = (batch['inputs'].float() - 72.94) / 90.02
