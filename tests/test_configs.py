@@ -52,3 +52,27 @@ def test_distillation_config_asks_for_its_teacher_when_training():
     samples = [DataSample().set_gt_label(1) for _ in range(2)]
     with pytest.raises(FileNotFoundError, match='model.teacher.checkpoint'):
         model(x, samples, mode='loss')
+
+
+def test_each_algorithm_readme_is_generated_from_its_metafile(monkeypatch):
+    """configs/<algo>/README.md is what tools/misc/make_config_readmes.py
+    writes from the metafile (rerun it after changing a metafile), lists
+    every model of the metafile, and links configs that exist."""
+    import re
+
+    from mmvit_ext.utils import import_by_path
+    monkeypatch.chdir(ROOT)
+    tool = import_by_path(f'{ROOT}/tools/misc/make_config_readmes.py',
+                          'make_config_readmes')
+    for algo in tool.ALGOS:
+        with open(f'configs/{algo}/README.md') as f:
+            text = f.read()
+        assert text == tool.readme(algo), \
+            f'configs/{algo}/README.md is stale: run ' \
+            'python tools/misc/make_config_readmes.py'
+        names = [m['Name'] for m in tool.load_metafile(algo)['Models']]
+        rows = [r for r in re.findall(r'^\| ([\w.-]+) \|', text, re.M)
+                if r != 'Model']
+        assert sorted(rows) == sorted(names)
+        for link in re.findall(r'\]\(\./([\w.-]+\.py)\)', text):
+            assert os.path.exists(f'configs/{algo}/{link}'), link
