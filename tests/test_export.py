@@ -9,9 +9,11 @@ import pytest
 import torch
 
 import mmvit_ext  # noqa: F401
+from mmvit_ext.utils import import_by_path
 from user_utils import FAMILY_CONFIGS, build_random, run
 
 TOOL = 'tools/deployment/export.py'
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope='module')
@@ -79,15 +81,7 @@ def test_torch_export_of_the_backbone(name, models, repo_root, tmp_path):
             np.testing.assert_allclose(g, e, atol=1e-5, rtol=1e-4)
 
 
-class TensorMode(torch.nn.Module):
-    """The classifier's logits, as deployment scripts wrap a model."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x, mode='tensor')
+EXPORT = import_by_path(os.path.join(ROOT, TOOL), 'tool_export')
 
 
 def legacy_onnx_matches_eager(module, x, path):
@@ -98,11 +92,7 @@ def legacy_onnx_matches_eager(module, x, path):
     ort = pytest.importorskip('onnxruntime')
     module.eval()
     with torch.no_grad():
-        expected = module(x)
-    def flat(out):  # DeiT's backbone gives ((cls, dist), )
-        return [t for o in out for t in flat(o)] \
-            if isinstance(out, (tuple, list)) else [out]
-    expected = flat(expected)
+        expected = EXPORT.as_tuple(module(x))
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the exporter's deprecation notice
         torch.onnx.export(module, (x, ), str(path), dynamo=False,
@@ -121,8 +111,12 @@ def test_the_legacy_onnx_exporter_matches_eager(name, models, tmp_path):
     are traced as tensors there, not as symbolic ints)."""
     model = models[name][2]
     x = torch.randn(2, 1, 28, 28)
-    legacy_onnx_matches_eager(TensorMode(model), x, tmp_path / 'model.onnx')
-    legacy_onnx_matches_eager(model.backbone, x, tmp_path / 'backbone.onnx')
+    # the modules tools/deployment/export.py exports: the logits, and the
+    # backbone's outputs flattened (DeiT's (cls, dist) pair into two)
+    legacy_onnx_matches_eager(EXPORT.Exported(model), x,
+                              tmp_path / 'model.onnx')
+    legacy_onnx_matches_eager(EXPORT.Exported(model, backbone=True), x,
+                              tmp_path / 'backbone.onnx')
 
 
 def test_the_legacy_onnx_exporter_matches_eager_on_vitdet_blocks(tmp_path):
