@@ -38,6 +38,9 @@ def installed(tmp_path_factory):
 
 
 def mim(target, *args):
+    # The console script, as a user runs it: ``python -m mim`` would put the
+    # checkout first on sys.path, where mim finds its egg-info instead of
+    # the installed package.
     env = dict(os.environ, PYTHONPATH=str(target))
     proc = subprocess.run([MIM, *args], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=600)
