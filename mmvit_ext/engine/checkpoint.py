@@ -308,8 +308,9 @@ def load_pretrained(module, filename, prefix=None, map_location='cpu',
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
 class StrictPretrainedInit(PretrainedInit):
     """mmengine's ``init_cfg=dict(type='Pretrained', checkpoint, prefix)``
-    for configs in the ``mmvit_ext`` scope, through :func:`load_pretrained`:
-    strict, converting official/timm layouts, accepting URLs."""
+    for configs in the ``mmvit_ext`` scope, through
+    :func:`~mmvit_ext.engine.load_pretrained`: strict, converting
+    official/timm layouts, accepting URLs."""
 
     def __call__(self, module):
         load_pretrained(module, self.checkpoint, prefix=self.prefix,

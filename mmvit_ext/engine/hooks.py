@@ -106,7 +106,7 @@ class SafeCheckpointHook(CheckpointHook):
        resume restores, and validation does not consume the training RNG
        streams. A killed and resumed epoch-based run thus ends with the
        same weights as the uninterrupted one (single process; see the
-       README for DDP).
+       docs for DDP: docs/user_guides/reliability.md).
     5. A checkpoint loaded with ``load_from`` (``tools/test.py`` too) must
        fit the model: missing, unexpected or mis-shaped keys are an error
        that names them.

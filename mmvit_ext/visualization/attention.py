@@ -42,7 +42,8 @@ class AttentionMap:
 
     @property
     def weighing(self):
-        """The maps that weigh the values: ``mixed`` if any, else ``attn``."""
+        """Return the maps that weigh the values, ``mixed`` if any, else
+        ``attn``."""
         return self.attn if self.mixed is None else self.mixed
 
 
@@ -51,8 +52,8 @@ class AttentionRecorder:
     each forward inside the ``with`` block, in call order (``maps``).
 
     Knows mmpretrain's ``MultiheadAttention`` (DeiT III, DeiT, PiT, CeiT),
-    :class:`ReAttention` (DeepViT, with or without re-attention) and
-    :class:`LCAAttention` (the LCA head, whose only query is the last
+    ``ReAttention`` (DeepViT, with or without re-attention) and
+    ``LCAAttention`` (the LCA head, whose only query is the last
     class token). Maps are detached float32 copies on the CPU.
     """
 

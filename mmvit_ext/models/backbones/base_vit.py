@@ -83,7 +83,7 @@ def resize_grid(grid, hw, mode='bicubic'):
 def interpolate_pos_embed(pos_embed, src_hw, dst_hw, mode='bicubic',
                           num_extra_tokens=1):
     """mmpretrain's ``resize_pos_embed``, minus its equal-size shortcut
-    while exporting (:func:`is_exporting`)."""
+    while exporting (``is_exporting()``)."""
     if not is_exporting():
         return resize_pos_embed(pos_embed, src_hw, dst_hw, mode,
                                 num_extra_tokens)
@@ -105,7 +105,7 @@ def _max0(size):
 class ExportablePadding(AdaptivePadding):
     """mmcv's ``AdaptivePadding`` (used by its ``PatchEmbed``) that always
     pads while exporting; mmcv's skips the pad when it is zero at the
-    recorded size (see :func:`is_exporting`). Same padding otherwise."""
+    recorded size (see ``is_exporting()``). Same padding otherwise."""
 
     def forward(self, x):
         if not is_exporting():
@@ -586,7 +586,7 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
         return self.drop_after_pos(x), hw
 
     def forward_layer(self, layer, x, hw):
-        """Run one block (see :func:`run_block`); ViTDet's take the patch
+        """Run one block (see ``run_block()``); ViTDet's take the patch
         grid, and backbones whose blocks need it override this."""
         if self.vitdet:
             return run_block(layer, x, hw, with_cp=self.with_cp)

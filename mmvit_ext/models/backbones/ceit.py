@@ -158,7 +158,7 @@ class CeiT(VisionTransformerBase):
     1. An Image-to-Tokens (I2T) stem: conv + BN + max-pool before a 4x4
        patch projection.
     2. Locally-enhanced feed-forward (LeFF) blocks: the patch tokens of the
-       FFN pass through a depthwise conv on their grid (see :class:`LeFF`
+       FFN pass through a depthwise conv on their grid (see ``LeFF``
        for what happens to the class token).
     3. Layer-wise class-token attention (LCA) is a head,
        :class:`~mmvit_ext.models.LCAClsHead`, not part of the backbone: use
@@ -176,21 +176,22 @@ class CeiT(VisionTransformerBase):
             ``feedforward_channels`` or ``mlp_ratio``. Defaults to ``'t'``.
         img_size (int | tuple): The size the position embedding is built
             for; the grid is the one the stem makes at this size, padding
-            included (see :class:`Image2Tokens`). Defaults to 224.
+            included (see ``Image2Tokens``). Defaults to 224.
         in_channels (int): Defaults to 3.
-        stem_cfg (dict): Overrides for :class:`Image2Tokens`
+        stem_cfg (dict): Overrides for ``Image2Tokens``
             (``stem_channels``, ``stem_kernel_size``, ``stem_stride``,
             ``patch_size``). Defaults to ``dict()``.
         leff_kernel_size (int): The depthwise kernel of LeFF. Defaults to 3.
         leff_with_bn (bool): BatchNorm in LeFF. Defaults to True.
-        out_indices, out_type, with_cls_token, with_dist_token, drop_rate,
-        attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
-        final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
-            :class:`DeiT3`.
-        window_size, use_rel_pos: ViTDet's options of :class:`DeiT3`;
-            anything but 0 and False is an error here, since its LeFF blocks
-            and LCA head are built around the class token, which ViTDet's
-            blocks drop.
+
+    The other arguments (``out_indices``, ``out_type``, ``with_cls_token``,
+    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``,
+    ``drop_path_rate``, ``qkv_bias``, ``norm_cfg``, ``act_cfg``,
+    ``final_norm``, ``frozen_stages``, ``interpolate_mode``, ``with_cp``,
+    ``init_cfg``) are as for :class:`DeiT3`. ViTDet's options of
+    :class:`DeiT3`, ``window_size`` and ``use_rel_pos``, must stay 0 and
+    False here, since its LeFF blocks and LCA head are built around the
+    class token, which ViTDet's blocks drop.
     """
     arch_zoo = {
         **dict.fromkeys(['t', 'tiny'], dict(

@@ -219,14 +219,15 @@ class DeepViT(VisionTransformerBase):
         layer_scale_init_value (float, optional): LayerScale on both
             branches with this initial value; None for none.
             Defaults to None.
-        out_indices, out_type, with_cls_token, with_dist_token, drop_rate,
-        attn_drop_rate, drop_path_rate, qkv_bias, norm_cfg, act_cfg,
-        final_norm, frozen_stages, interpolate_mode, with_cp, init_cfg: As for
-            :class:`DeiT3`.
-        window_size, use_rel_pos: ViTDet's options of :class:`DeiT3`;
-            anything but 0 and False is an error here, since its re-attention
-            mixes every head's full attention map and its blocks carry the
-            class token.
+
+    The other arguments (``out_indices``, ``out_type``, ``with_cls_token``,
+    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``,
+    ``drop_path_rate``, ``qkv_bias``, ``norm_cfg``, ``act_cfg``,
+    ``final_norm``, ``frozen_stages``, ``interpolate_mode``, ``with_cp``,
+    ``init_cfg``) are as for :class:`DeiT3`. ViTDet's options of
+    :class:`DeiT3`, ``window_size`` and ``use_rel_pos``, must stay 0 and
+    False here, since its re-attention mixes every head's full attention
+    map and its blocks carry the class token.
     """
     _deepvit_b = dict(
         embed_dims=384, num_heads=12, mlp_ratio=3, re_attention=True,

@@ -15,7 +15,7 @@ def resize_rel_pos(rel_pos, length):
     """Linearly resize a (L, d) table to (length, d), as mmpretrain's
     ``ViTSAM`` and timm do; a table of that length is returned as is
     (except while exporting: the resize to the same length is an identity
-    that keeps the grid size symbolic, see :func:`is_exporting`)."""
+    that keeps the grid size symbolic, see ``is_exporting()``)."""
     if not is_exporting() and rel_pos.shape[0] == length:
         return rel_pos
     # (L, d) -> (1, d, L) -> (1, d, length) -> (length, d)
