@@ -2,6 +2,7 @@
 # draws its training curves;
 # `make test` runs the test suite. Both set up .venv on first use.
 # `make dense` adds full mmcv (built once, then cached), mmdet and mmseg.
+# `make docs` builds the documentation into docs/_build/html.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -13,7 +14,7 @@ DEMO_MIN_TOP1 ?= 88
 FMNIST_SRC ?= /usr/share/datasets/fashion-mnist
 FMNIST_DIR ?= data/fashion-mnist
 
-.PHONY: demo test venv venv-tests dense data clean
+.PHONY: demo test docs venv venv-tests dense data clean
 
 demo: venv data
 	rm -rf $(DEMO_WORK_DIR)
@@ -28,6 +29,12 @@ demo: venv data
 
 test: venv-tests data
 	$(PY) -m pytest tests
+
+# Warnings are errors, broken links and unknown API names included (-n).
+docs: $(VENV)/.docs-installed
+	rm -rf docs/_build/html
+	$(PY) -m sphinx -n -W --keep-going -q -b html docs docs/_build/html
+	@echo "The docs are in docs/_build/html/index.html"
 
 venv: $(VENV)/.runtime-installed
 venv-tests: $(VENV)/.tests-installed
@@ -47,8 +54,12 @@ $(VENV)/.dense-installed: $(VENV)/.runtime-installed requirements/dense.txt tool
 	bash tools/dense/install_dense.sh $(PY)
 	touch $@
 
+$(VENV)/.docs-installed: $(VENV)/.runtime-installed requirements/docs.txt
+	$(PIP) -e '.[docs]'
+	touch $@
+
 # openmim with --no-deps: see requirements/mim.txt.
-$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt requirements/tools.txt requirements/mim.txt
+$(VENV)/.tests-installed: $(VENV)/.runtime-installed requirements/tests.txt requirements/tools.txt requirements/mim.txt requirements/docs.txt
 	$(PIP) -e '.[tests]'
 	$(PIP) -r requirements/mim.txt
 	$(PIP) --no-deps openmim==0.3.9
@@ -69,4 +80,4 @@ data: venv
 	$(PY) tools/prepare_data.py --src $(FMNIST_SRC) --dst $(FMNIST_DIR)
 
 clean:
-	rm -rf $(VENV) work_dirs
+	rm -rf $(VENV) work_dirs docs/_build docs/papers

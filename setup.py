@@ -70,7 +70,9 @@ setup(
     install_requires=read_requirements('runtime'),
     extras_require={
         'tools': read_requirements('tools'),
-        'tests': read_requirements('tests') + read_requirements('tools'),
+        'tests': (read_requirements('tests') + read_requirements('tools')
+                  + read_requirements('docs')),
+        'docs': read_requirements('docs'),
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -55,9 +55,10 @@ def test_distillation_config_asks_for_its_teacher_when_training():
 
 
 def test_each_algorithm_readme_is_generated_from_its_metafile(monkeypatch):
-    """configs/<algo>/README.md is what tools/misc/make_config_readmes.py
-    writes from the metafile (rerun it after changing a metafile), lists
-    every model of the metafile, and links configs that exist."""
+    """configs/<algo>/README.md and docs/model_zoo.md are what
+    tools/misc/make_config_readmes.py writes from the metafiles (rerun it
+    after changing a metafile), list every model of the metafiles, and link
+    configs that exist."""
     import re
 
     from mmvit_ext.utils import import_by_path
@@ -76,3 +77,10 @@ def test_each_algorithm_readme_is_generated_from_its_metafile(monkeypatch):
         assert sorted(rows) == sorted(names)
         for link in re.findall(r'\]\(\./([\w.-]+\.py)\)', text):
             assert os.path.exists(f'configs/{algo}/{link}'), link
+    with open('docs/model_zoo.md') as f:
+        zoo = f.read()
+    assert zoo == tool.model_zoo(), \
+        'docs/model_zoo.md is stale: run python tools/misc/make_config_readmes.py'
+    for algo in tool.ALGOS:
+        for model in tool.load_metafile(algo)['Models']:
+            assert f"`{model['Config']}`" in zoo, model['Name']

@@ -63,7 +63,7 @@ def test_plot_curves_names_what_is_there(short_run, repo_root, tmp_path):
 
 
 def test_tensorboard_is_one_config_switch(repo_root, tmp_path):
-    """The README's switch: a config that adds mmengine's
+    """The train and test guide's switch: a config that adds mmengine's
     TensorboardVisBackend writes TensorBoard events beside scalars.json."""
     from tensorboard.backend.event_processing.event_accumulator import \
         EventAccumulator

@@ -1,8 +1,9 @@
 """Write ``configs/<algo>/README.md`` from ``configs/<algo>/metafile.yml``,
 in mmpretrain's layout: the paper, a summary, how to use it, the tables
-(generated from the metafile) and the citation. ``tests/test_configs.py``
-checks that each README is what this script writes. Run from the
-repository root: ``python tools/misc/make_config_readmes.py``.
+(generated from the metafile) and the citation; and the docs' model zoo,
+``docs/model_zoo.md``, from all the metafiles. ``tests/test_configs.py``
+checks that each file is what this script writes. Run from the repository
+root: ``python tools/misc/make_config_readmes.py``.
 """
 import os
 
@@ -77,6 +78,40 @@ CITATIONS = {
   booktitle={International Conference on Computer Vision (ICCV)},
   year={2021}
 }""",
+}
+
+
+# The same model in timm, or in the official code where timm lacks it.
+REFERENCE_NAMES = {
+    'deit3-s-p16_8xb256_in1k': 'deit3_small_patch16_224',
+    'deit3-s-p16-384px_8xb64_in1k': 'deit3_small_patch16_384',
+    'deit3-m-p16_8xb256_in1k': 'deit3_medium_patch16_224',
+    'deit3-b-p16_8xb256_in1k': 'deit3_base_patch16_224',
+    'deit3-b-p16-384px_16xb32_in1k': 'deit3_base_patch16_384',
+    'deit3-l-p16_32xb64_in1k': 'deit3_large_patch16_224',
+    'deit3-l-p16-384px_32xb16_in1k': 'deit3_large_patch16_384',
+    'deit3-h-p14_32xb64_in1k': 'deit3_huge_patch14_224',
+    'deit-ti-distilled_8xb128_in1k': 'deit_tiny_distilled_patch16_224',
+    'deit-s-distilled_8xb128_in1k': 'deit_small_distilled_patch16_224',
+    'deit-b-distilled_8xb128_in1k': 'deit_base_distilled_patch16_224',
+    'pit-ti_8xb128_in1k': 'pit_ti_224',
+    'pit-xs_8xb128_in1k': 'pit_xs_224',
+    'pit-s_8xb128_in1k': 'pit_s_224',
+    'pit-b_8xb128_in1k': 'pit_b_224',
+    'pit-ti-distilled_8xb128_in1k': 'pit_ti_distilled_224',
+    'pit-xs-distilled_8xb128_in1k': 'pit_xs_distilled_224',
+    'pit-s-distilled_8xb128_in1k': 'pit_s_distilled_224',
+    'pit-b-distilled_8xb128_in1k': 'pit_b_distilled_224',
+    'deepvit-16b_16xb32_in1k': 'deepvit_patch16_224_re_attn_16b',
+    'deepvit-24b_16xb32_in1k': 'deepvit_patch16_224_re_attn_24b',
+    'deepvit-32b_16xb32_in1k': 'deepvit_patch16_224_re_attn_32b',
+    'deepvit-s_16xb32_in1k': 'deepvit_S',
+    'deepvit-l_16xb32_in1k': 'deepvit_L',
+    'ceit-t_8xb128_in1k': 'ceit_tiny_patch16_224',
+    'ceit-t-384px_8xb64_in1k': 'ceit_tiny_patch16_384',
+    'ceit-s_8xb128_in1k': 'ceit_small_patch16_224',
+    'ceit-s-384px_8xb64_in1k': 'ceit_small_patch16_384',
+    'ceit-b_8xb128_in1k': 'ceit_base_patch16_224',
 }
 
 
@@ -167,10 +202,70 @@ def readme(algo):
     return '\n'.join(lines)
 
 
+def model_zoo():
+    """The docs' zoo: every model of every metafile, one table per
+    training set, each row linking its algorithm's page (the config
+    README, which the docs build copies in as ``papers/<algo>.md``)."""
+    imagenet, fashion, papers = [], [], []
+    for algo in ALGOS:
+        meta = load_metafile(algo)
+        name = meta['Collections'][0]['Name']
+        papers.append(f'papers/{algo}')
+        for m in meta['Models']:
+            meta_ = m['Metadata']
+            params = f"{meta_['Parameters'] / 1e6:.2f}"
+            family = f'[{name}](papers/{algo}.md)'
+            if meta_['Training Data'] == 'Fashion-MNIST':
+                fashion.append(
+                    f"| {family} | `{m['Config']}` | {params} | "
+                    f"{meta_['FLOPs'] / 1e6:.2f} | {top1(m):.2f} |")
+            else:
+                weights = f"[official]({m['Weights']})" if m.get('Weights') \
+                    else 'no public URL: convert a local copy'
+                imagenet.append(
+                    f"| {family} | `{m['Config']}` | {params} | "
+                    f"{meta_['FLOPs'] / 1e9:.2f} | "
+                    f"`{REFERENCE_NAMES[m['Name']]}` | {weights} |")
+    lines = [
+        '# Model zoo', '',
+        '<!-- Written by tools/misc/make_config_readmes.py from '
+        'configs/*/metafile.yml. -->', '',
+        'Every config of the model index (`model-index.yml`), by training '
+        'set. `mmpretrain.apis.get_model(NAME_OR_CONFIG)` builds any of them '
+        'offline, and `pretrained=True` loads the official weights, '
+        'converted on the fly ([Pretrained weights]'
+        '(user_guides/pretrained_weights.md)). Each algorithm\'s page has '
+        'its summary, usage and citation.', '',
+        '## ImageNet-1k', '',
+        'ImageNet-1k configs live in '
+        '`configs/<algo>/<algo>-<arch>_<G>xb<B>_in1k.py`. Official or timm '
+        'weights, converted with logit parity; *same model as* names the '
+        'timm model, or the official one where timm lacks it. Params and '
+        'FLOPs at the config\'s input size (`python '
+        'tools/analysis_tools/get_flops.py CONFIG`; see [Params and FLOPs]'
+        '(benchmarks.md#params-and-flops)). Distilled configs train with a '
+        'teacher (`model.teacher`, a RegNetX-12GF config whose checkpoint '
+        'you provide); their params and FLOPs are the student\'s.', '',
+        '| Algorithm | Config | Params (M) | FLOPs (G) | Same model as | '
+        'Weights |',
+        '|---|---|---|---|---|---|', *imagenet, '',
+        '## Fashion-MNIST', '',
+        'Trained on 2 CPU cores with `python tools/train.py CONFIG`; top-1 '
+        'on the 10k test images from `python tools/test.py CONFIG '
+        'CHECKPOINT`, FLOPs at 28×28 ([Results on Fashion-MNIST]'
+        '(results.md)).', '',
+        '| Algorithm | Config | Params (M) | FLOPs (M) | Top-1 (%) |',
+        '|---|---|---|---|---|', *fashion, '',
+        '```{toctree}', ':hidden:', '', *papers, '```', '']
+    return '\n'.join(lines)
+
+
 def main():
     for algo in ALGOS:
         with open(f'configs/{algo}/README.md', 'w') as f:
             f.write(readme(algo))
+    with open('docs/model_zoo.md', 'w') as f:
+        f.write(model_zoo())
 
 
 if __name__ == '__main__':

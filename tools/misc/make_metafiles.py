@@ -1,6 +1,6 @@
 """Write ``configs/<algo>/metafile.yml`` and the root ``model-index.yml``.
 
-Params and FLOPs are those of the README's model zoo, measured with
+Params and FLOPs are those of the docs' model zoo, measured with
 ``python tools/analysis_tools/get_flops.py CONFIG`` (mmengine's counter with
 attention counted: one multiply-add is one FLOP). Run from the repository root:
 ``python tools/misc/make_metafiles.py``.
@@ -83,8 +83,8 @@ MODELS = {
 
 
 # The Fashion-MNIST classifiers that train here on 2 CPU cores, with the
-# README's top-1 on the 10k test images (``python tools/test.py CONFIG
-# work_dirs/<config name>/epoch_N.pth``) and their params and FLOPs at 28 px.
+# top-1 of docs/results.md on the 10k test images (``python tools/test.py
+# CONFIG work_dirs/<config name>/epoch_N.pth``) and their params and FLOPs at 28 px.
 # They have no weights to download: pass the checkpoint you trained, e.g.
 # ``inference_model(NAME, IMAGE, pretrained='work_dirs/.../epoch_8.pth')``.
 # (config name, params, FLOPs, top-1 %)
