@@ -8,6 +8,7 @@ datasets, transforms, metrics, ...). mmdet and mmseg configs reach our modules
 with the scope prefix: ``type='mmvit_ext.PiT'``.
 """
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
@@ -16,7 +17,8 @@ __all__ = [
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS',
-    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS'
+    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS',
+    'STRATEGIES'
 ]
 
 SCOPE = 'mmvit_ext'
@@ -69,4 +71,9 @@ VISBACKENDS = _child('VISBACKENDS')
 # mmpretrain has no function registry; ours hangs off mmengine's, where the
 # runner looks collate functions up (``dict(type='mmvit_ext.batch_collate')``).
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE,
-                     locations=['mmvit_ext.datasets'])
+                     locations=['mmvit_ext.datasets', 'mmvit_ext.engine'])
+
+# Nor a strategy registry (mmengine's FlexibleRunner builds its strategy
+# there): ours hangs off mmengine's too (``dict(type='mmvit_ext.FSDPStrategy')``).
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, scope=SCOPE,
+                      locations=['mmvit_ext.engine'])

@@ -2,6 +2,8 @@
 # Distributed evaluation with torchrun: nccl on GPU, gloo on CPU
 # (started by the tool, as mmengine's torch launcher needs CUDA).
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT NPROC [tools/test.py args]
+# Several machines: NNODES, NODE_RANK, MASTER_ADDR and PORT, as for
+# tools/dist_train.sh.
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2

@@ -24,7 +24,7 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
-from mmvit_ext.engine import init_cpu_distributed  # also registers modules
+from mmvit_ext.engine import init_distributed  # also registers modules
 from mmvit_ext.registry import RUNNERS
 
 
@@ -98,7 +98,7 @@ def show_predictions(cfg, show_dir, interval):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    init_cpu_distributed(cfg, args.launcher)
+    init_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg \
         else Runner.from_cfg(cfg)
     if args.out and args.out_item == 'pred':

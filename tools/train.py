@@ -2,7 +2,11 @@
 
 Usage: python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]]
                              [--amp] [--amp-dtype bfloat16|float16] [--compile]
-                             [--cfg-options k=v ...] [--launcher pytorch]
+                             [--fsdp] [--cfg-options k=v ...]
+                             [--launcher none|pytorch|slurm]
+
+Restarted by torchrun (``tools/dist_train.sh`` with ``MAX_RESTARTS``), a run
+resumes from the newest intact checkpoint of its work dir.
 """
 import argparse
 import warnings
@@ -18,8 +22,12 @@ warnings.filterwarnings('ignore', 'pkg_resources is deprecated', UserWarning)
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmvit_ext.engine import init_cpu_distributed  # also registers modules
+from mmvit_ext.engine import init_distributed  # also registers modules
 from mmvit_ext.registry import RUNNERS
+
+
+FSDP_BASE = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'configs',
+                     '_base_', 'strategies', 'fsdp.py')
 
 
 def parse_args():
@@ -41,6 +49,10 @@ def parse_args():
     parser.add_argument(
         '--compile', action='store_true',
         help="torch.compile the train step (mmengine's compile option)")
+    parser.add_argument(
+        '--fsdp', action='store_true',
+        help='train with FSDP (configs/_base_/strategies/fsdp.py); launch '
+        'with tools/dist_train.sh')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -71,6 +83,16 @@ def merge_args(cfg, args):
         cfg.optim_wrapper.dtype = args.amp_dtype or 'auto'
     if args.compile:
         cfg.compile = True
+    if args.fsdp:
+        cfg.strategy = Config.fromfile(FSDP_BASE).strategy
+    restarts = int(os.environ.get('TORCHELASTIC_RESTART_COUNT', '0'))
+    if restarts and args.resume is None and osp.isfile(
+            osp.join(cfg.work_dir, 'last_checkpoint')):
+        # torchrun restarted the workers after one was lost; before the
+        # first checkpoint the run starts again as it started first.
+        print(f'Restart {restarts} by torchrun: resuming from the newest '
+              f'intact checkpoint in {cfg.work_dir}.', flush=True)
+        args.resume = 'auto'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -85,7 +107,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    init_cpu_distributed(cfg, args.launcher)
+    init_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg \
         else Runner.from_cfg(cfg)
     runner.train()

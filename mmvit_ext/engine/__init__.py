@@ -7,7 +7,9 @@ from .checkpoint import (CheckpointMismatchError, CorruptCheckpointError,
 from .classifier_check import ClassifierCheckHook
 from .convert import converter_main
 from .dense_check import DenseClassCheckHook
-from .dist import init_cpu_distributed
+from .dist import init_distributed
+from .fsdp import (FlexibleRunner, FSDPStrategy, is_transformer_block,
+                   transformer_block_policy)
 from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
                     SafeCheckpointHook)
 from .optimizers import AdamW, LearningRateDecayOptimWrapperConstructor
@@ -26,6 +28,8 @@ __all__ = [
     'LoggerHook', 'NonFiniteGuardHook', 'Runner', 'RuntimeInfoHook',
     'SafeCheckpointHook',
     'UnsafeCheckpointError',
-    'init_cpu_distributed', 'load_checkpoint_file',
+    'FlexibleRunner', 'FSDPStrategy', 'is_transformer_block',
+    'transformer_block_policy',
+    'init_distributed', 'load_checkpoint_file',
     'setup_safe_checkpoint_loading'
 ]

@@ -4,6 +4,7 @@ import logging
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from torch.distributed.fsdp import FullyShardedDataParallel
 
 from mmvit_ext.registry import HOOKS
 from .hooks import bare_model
@@ -71,7 +72,8 @@ class ClassifierCheckHook(Hook):
     mmpretrain's ``ClassNumCheckHook`` asserts ``num_classes ==
     len(classes)`` for every module with a ``num_classes`` (the data
     preprocessor and the teacher too) and checks no channels; this hook
-    replaces it.
+    replaces it. Under FSDP the channels are not checked: the weights are
+    shards outside the model's own forward.
     """
     priority = 'VERY_HIGH'
 
@@ -93,7 +95,10 @@ class ClassifierCheckHook(Hook):
         if head is None or not hasattr(model, 'extract_feat'):
             return
         name = type(head).__name__
-        if 'channels' not in self._checked:
+        # An FSDP model's weights are shards outside its own forward: its
+        # first step checks the channels.
+        sharded = isinstance(runner.model, FullyShardedDataParallel)
+        if 'channels' not in self._checked and not sharded:
             self._checked.add('channels')
             expected = getattr(head, 'in_channels', None)
             given = feature_channels(model) if expected is not None else None

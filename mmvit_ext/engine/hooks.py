@@ -25,6 +25,7 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.hooks import LoggerHook as _LoggerHook
 from mmengine.model import is_model_wrapper
+from torch.distributed.fsdp import FullyShardedDataParallel
 
 from mmvit_ext.converters.utils import unwrap_state_dict
 from mmvit_ext.registry import HOOKS
@@ -132,9 +133,11 @@ class SafeCheckpointHook(CheckpointHook):
         # ``--resume`` without a path (mmengine keeps it private).
         if getattr(runner, '_resume', False) and \
                 getattr(runner, '_load_from', None) is None:
-            self._point_at_newest_intact(runner)
+            self.point_at_newest_intact(runner)
 
-    def _point_at_newest_intact(self, runner):
+    def point_at_newest_intact(self, runner):
+        """Point ``last_checkpoint`` at the newest intact checkpoint of the
+        work dir (auto-resume's choice), naming the damaged ones skipped."""
         pointer = osp.join(runner.work_dir, 'last_checkpoint')
         current = None
         if osp.isfile(pointer):
@@ -171,17 +174,22 @@ class SafeCheckpointHook(CheckpointHook):
                 f.write(path)
 
     def after_load_checkpoint(self, runner, checkpoint):
-        model = bare_model(runner)
-        state_dict = {re.sub(r'^module\.', '', k): v
-                      for k, v in unwrap_state_dict(checkpoint).items()}
-        check_fits(model, state_dict, 'the checkpoint given to the runner')
+        # An FSDP model holds shards; its strategy loads strictly instead.
+        if not isinstance(runner.model, FullyShardedDataParallel):
+            model = bare_model(runner)
+            state_dict = {re.sub(r'^module\.', '', k): v
+                          for k, v in unwrap_state_dict(checkpoint).items()}
+            check_fits(model, state_dict, 'the checkpoint given to the runner')
         self._resumed_rng = checkpoint.get('meta', {}).get('rng_states')
 
     def before_train(self, runner):
         super().before_train(runner)
         if runner.iter > 0 and self._resumed_rng is not None:
-            if get_world_size() > 1 and runner._randomness_cfg.get(
-                    'diff_rank_seed', False):
+            # Runner keeps the randomness config, FlexibleRunner its strategy.
+            randomness = getattr(runner, '_randomness_cfg', None) or \
+                getattr(getattr(runner, 'strategy', None), 'randomness', {})
+            if get_world_size() > 1 and randomness.get('diff_rank_seed',
+                                                       False):
                 runner.logger.warning(
                     'RNG states are not restored on resume: with '
                     'diff_rank_seed=True only rank 0\'s were saved.')

@@ -36,6 +36,16 @@ class Runner(_Runner):
     the optimizer step stay eager.
     """
 
+    @classmethod
+    def from_cfg(cls, cfg):
+        """A config with a ``strategy`` (``_base_/strategies/fsdp.py``)
+        runs on :class:`~mmvit_ext.engine.FlexibleRunner`, which takes
+        strategies; any other on this runner."""
+        if cfg.get('strategy') is not None:
+            from .fsdp import FlexibleRunner
+            return FlexibleRunner.from_cfg(cfg)
+        return super().from_cfg(cfg)
+
     def _maybe_compile(self, target):
         compile_cfg = self.cfg.get('compile', None)
         if compile_cfg is None or compile_cfg is False:

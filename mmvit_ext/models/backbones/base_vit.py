@@ -280,7 +280,12 @@ class TokenBackboneMixin:
         """Refuse a state dict that does not fit this backbone, on every
         loading path (``load_from``, ``get_model``, mmdet/mmseg's loaders),
         strict or not: a backbone left with random blocks is never a
-        warning. Registered after the position-embedding resize."""
+        warning. Registered after the position-embedding resize. Inside
+        FSDP, whose strategy loads the whole model strictly, it leaves the
+        check to that load: this module's own state dict would gather
+        shards."""
+        if '_fsdp_wrapped_module.' in prefix:
+            return
         own = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
                           if k.startswith(prefix))
         check_fits(self, own, f'the checkpoint (keys under {prefix!r})'
