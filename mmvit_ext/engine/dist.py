@@ -72,7 +72,7 @@ def init_distributed(cfg, launcher):
       ``SLURM_NTASKS``, ``SLURM_NODELIST``, ``SLURM_LOCALID``, and
       ``MASTER_PORT``, default 29500);
     * under torchrun, through its store with a prefix per restart attempt
-      (see :func:`_torchrun_store`), so that a group restarted after a lost
+      (see ``_torchrun_store()``), so that a group restarted after a lost
       worker connects;
     * with a GPU, on the process's ``LOCAL_RANK`` device with nccl; without,
       with gloo, and the model is wrapped without ``device_ids``.

@@ -34,6 +34,8 @@ from mmengine.runner import FlexibleRunner as _FlexibleRunner
 from mmengine.utils import get_git_hash
 from mmpretrain.models.backbones.vision_transformer import \
     TransformerEncoderLayer
+from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import \
+    CheckpointWrapper
 from torch.distributed.fsdp import FullOptimStateDictConfig
 from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
@@ -41,7 +43,7 @@ from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
 from mmvit_ext.registry import FUNCTIONS, RUNNERS, STRATEGIES
 from mmvit_ext.utils import atomic_write
 from .hooks import SafeCheckpointHook
-from .runner import _FileOnly
+from .console import FileOnly
 
 #: What FSDP and torch's activation checkpointing add to parameter names.
 _WRAPPER_PREFIXES = re.compile(
@@ -210,7 +212,15 @@ class FSDPStrategy(_FSDPStrategy):
             # An int would mean cuda:N; the model stays where it is.
             device_id = torch.device('cpu')
         self.model_wrapper.setdefault('device_id', device_id)
-        return super()._wrap_model(model)
+        model = super()._wrap_model(model)
+        units = sum(isinstance(m, FSDP) for m in model.modules())
+        recomputed = sum(isinstance(m, CheckpointWrapper)
+                         for m in model.modules())
+        self.logger.info(
+            f'FSDP: {units} units over {self.world_size} processes'
+            + (f', {recomputed} blocks recomputed in the backward'
+               if recomputed else ''))
+        return model
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         """Give the built optimizer's groups, with their options, the
@@ -317,7 +327,7 @@ class FlexibleRunner(_FlexibleRunner):
         super().__init__(*args, **kwargs)
         for handler in self.logger.handlers:
             if type(handler) is logging.StreamHandler:
-                handler.addFilter(_FileOnly())
+                handler.addFilter(FileOnly())
 
     def load_or_resume(self):
         # This runner loads before ``before_run``, where the hook would.

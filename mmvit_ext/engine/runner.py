@@ -6,19 +6,9 @@ import torch
 from mmengine.runner import Runner as _Runner
 
 from mmvit_ext.registry import RUNNERS
+from .console import FileOnly
+from .fsdp import FlexibleRunner
 from .hooks import bare_model
-
-#: Start-up messages that go to the log file only, not to the console.
-FILE_ONLY = ('\n------------------------------------------------------------'
-             '\nSystem environment', 'Config:\n', 'Hooks will be executed',
-             'paramwise_options -- ', 'Distributed training is not used',
-             '"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
-
-
-class _FileOnly(logging.Filter):
-
-    def filter(self, record):
-        return not str(record.msg).startswith(FILE_ONLY)
 
 
 @RUNNERS.register_module()
@@ -42,7 +32,6 @@ class Runner(_Runner):
         runs on :class:`~mmvit_ext.engine.FlexibleRunner`, which takes
         strategies; any other on this runner."""
         if cfg.get('strategy') is not None:
-            from .fsdp import FlexibleRunner
             return FlexibleRunner.from_cfg(cfg)
         return super().from_cfg(cfg)
 
@@ -63,5 +52,5 @@ class Runner(_Runner):
         logger = super().build_logger(*args, **kwargs)
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler:  # console, not file
-                handler.addFilter(_FileOnly())
+                handler.addFilter(FileOnly())
         return logger

@@ -34,7 +34,7 @@ STRATEGIES = ('ddp', 'fsdp')
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+')
+    parser.add_argument('configs', nargs='*')
     parser.add_argument('--strategies', default='ddp,fsdp',
                         help='comma-separated, of: ' + ', '.join(STRATEGIES))
     parser.add_argument('--nproc', type=int, default=2)
@@ -46,6 +46,8 @@ def parse_args(argv=None):
     parser.add_argument('--worker', nargs=2, metavar=('CONFIG', 'STRATEGY'),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not args.configs and not args.worker:
+        parser.error('give at least one CONFIG')
     strategies = args.strategies.split(',')
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
@@ -166,7 +168,8 @@ def main(argv=None):
                 params=params, busiest=busiest,
                 states=model_states_gb(params, strategy, args.nproc)))
     cuda = rows[0]['busiest']['cuda']
-    print(f'{args.nproc} processes, batch size {args.batch_size} per '
+    procs = f'{args.nproc} process' + ('es' if args.nproc > 1 else '')
+    print(f'{procs}, batch size {args.batch_size} per '
           f'process, {args.steps} training steps, torch {torch.__version__}, '
           f'{"CUDA" if cuda else "CPU, gloo"}')
     header = ['model', 'strategy', 'params (M)', 'model states / process '
