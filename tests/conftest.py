@@ -17,6 +17,15 @@ def repo_root():
     return ROOT
 
 
+@pytest.fixture(scope='module')
+def fashion_mnist():
+    """Skip a module's tests unless ``make data`` has prepared the data
+    (``pytestmark = pytest.mark.usefixtures('fashion_mnist')``)."""
+    if not os.path.exists(f'{ROOT}/data/fashion-mnist/t10k-labels-idx1-ubyte'):
+        pytest.skip('Fashion-MNIST is not prepared: run `make data` (Debian '
+                    'package dataset-fashion-mnist)')
+
+
 @pytest.fixture(scope='session')
 def checkpoints(tmp_path_factory):
     """A random-weight checkpoint per family of ``FAMILY_CONFIGS``, as

@@ -16,11 +16,7 @@ CONFIG = 'tests/configs/demo_subset.py'
 EPOCHS = ['train_cfg.max_epochs=3', 'param_scheduler.1.end=3']
 
 
-@pytest.fixture(scope='module', autouse=True)
-def fashion_mnist(repo_root):
-    if not os.path.exists(
-            f'{repo_root}/data/fashion-mnist/t10k-labels-idx1-ubyte'):
-        pytest.skip('Fashion-MNIST is not prepared: run `make data`')
+pytestmark = pytest.mark.usefixtures('fashion_mnist')
 
 
 def train(repo_root, work_dir, *args, crash=None):

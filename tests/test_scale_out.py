@@ -22,11 +22,7 @@ FSDP_CONFIG = 'tests/configs/scale_out_fsdp.py'
 HALF_BATCH = ['--cfg-options', 'train_dataloader.batch_size=32']
 
 
-@pytest.fixture(scope='module', autouse=True)
-def fashion_mnist(repo_root):
-    if not os.path.exists(
-            f'{repo_root}/data/fashion-mnist/t10k-labels-idx1-ubyte'):
-        pytest.skip('Fashion-MNIST is not prepared: run `make data`')
+pytestmark = pytest.mark.usefixtures('fashion_mnist')
 
 
 def run(repo_root, *cmd, env=None, ok=True):

@@ -14,12 +14,7 @@ from mmvit_ext.engine import load_checkpoint_file
 DEMO = 'tests/configs/demo_small.py'
 
 
-@pytest.fixture(scope='module', autouse=True)
-def fashion_mnist(request):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if not os.path.exists(f'{root}/data/fashion-mnist/t10k-labels-idx1-ubyte'):
-        pytest.skip('Fashion-MNIST is not prepared: run `make data` (Debian '
-                    'package dataset-fashion-mnist)')
+pytestmark = pytest.mark.usefixtures('fashion_mnist')
 
 
 def run(repo_root, *args, env=None):

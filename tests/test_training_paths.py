@@ -1,6 +1,5 @@
 """``tools/train.py --amp``, ``--amp-dtype`` and ``--compile`` on every
 Fashion-MNIST config: a few steps train, and the losses follow eager fp32."""
-import argparse
 import os
 
 import pytest
@@ -26,10 +25,10 @@ def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,
                  steps=3):
     """The losses of the first ``steps`` iterations of ``config`` as
     tools/train.py sets it up with these flags, and the runner."""
-    args = argparse.Namespace(
-        work_dir=str(tmp_path / 'work'), no_validate=True, amp=amp,
-        amp_dtype=amp_dtype, compile=compile, resume=None,
-        auto_scale_lr=False, cfg_options=None, launcher='none')
+    args = TRAIN.parse_args(
+        [config, '--work-dir', str(tmp_path / 'work'), '--no-validate']
+        + ['--amp'] * amp + ['--amp-dtype', amp_dtype] * bool(amp_dtype)
+        + ['--compile'] * compile)
     cfg = TRAIN.merge_args(Config.fromfile(f'{ROOT}/{config}'), args)
     dataset = cfg.train_dataloader.dataset
     dataset = dataset.get('dataset', dataset)  # InMemoryBatchDataset
@@ -145,10 +144,9 @@ def in1k_losses(config, amp_dtype=None, steps=3):
     from mmpretrain.structures import DataSample
 
     from backbone_cases import TINY_CEIT, TINY_DEEPVIT, TINY_DEIT3, TINY_PIT
-    args = argparse.Namespace(
-        work_dir='unused', no_validate=True, amp=False, amp_dtype=amp_dtype,
-        compile=False, resume=None, auto_scale_lr=False, cfg_options=None,
-        launcher='none')
+    args = TRAIN.parse_args(
+        [config, '--work-dir', 'unused', '--no-validate']
+        + ['--amp-dtype', amp_dtype] * bool(amp_dtype))
     cfg = TRAIN.merge_args(Config.fromfile(f'{ROOT}/{config}'), args)
     init_default_scope('mmvit_ext')
     backbone = cfg.model.backbone
