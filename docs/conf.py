@@ -1,6 +1,5 @@
 """Sphinx configuration: ``make docs`` builds the HTML into docs/_build/html
 with warnings as errors (``pip install -e '.[docs]'`` for the toolchain)."""
-import os
 import re
 import sys
 from pathlib import Path

@@ -26,7 +26,6 @@ import time
 
 import mmengine
 import torch
-import torch.nn as nn
 from mmengine._strategy import FSDPStrategy as _FSDPStrategy
 from mmengine.dist import is_main_process
 from mmengine.optim import BaseOptimWrapper, build_optim_wrapper
