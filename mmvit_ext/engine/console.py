@@ -14,3 +14,12 @@ class FileOnly(logging.Filter):
 
     def filter(self, record):
         return not str(record.msg).startswith(FILE_ONLY)
+
+
+def quiet_console(logger):
+    """Add :class:`FileOnly` to ``logger``'s console handlers (not its
+    file handler); returns the logger."""
+    for handler in logger.handlers:
+        if type(handler) is logging.StreamHandler:  # console, not file
+            handler.addFilter(FileOnly())
+    return logger

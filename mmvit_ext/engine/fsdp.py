@@ -19,7 +19,6 @@ from rank 0 atomically (it loads anywhere: ``tools/test.py``,
 use it.
 """
 import copy
-import logging
 import os
 import re
 import time
@@ -42,7 +41,7 @@ from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
 from mmvit_ext.registry import FUNCTIONS, RUNNERS, STRATEGIES
 from mmvit_ext.utils import atomic_write
 from .hooks import SafeCheckpointHook
-from .console import FileOnly
+from .console import quiet_console
 
 #: What FSDP and torch's activation checkpointing add to parameter names.
 _WRAPPER_PREFIXES = re.compile(
@@ -324,9 +323,7 @@ class FlexibleRunner(_FlexibleRunner):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for handler in self.logger.handlers:
-            if type(handler) is logging.StreamHandler:
-                handler.addFilter(FileOnly())
+        quiet_console(self.logger)
 
     def load_or_resume(self):
         # This runner loads before ``before_run``, where the hook would.

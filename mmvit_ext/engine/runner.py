@@ -1,12 +1,10 @@
 """mmengine's Runner with a console that starts with the training log, and
 a ``compile`` option that compiles the model's forward."""
-import logging
-
 import torch
 from mmengine.runner import Runner as _Runner
 
 from mmvit_ext.registry import RUNNERS
-from .console import FileOnly
+from .console import quiet_console
 from .fsdp import FlexibleRunner
 from .hooks import bare_model
 
@@ -49,8 +47,4 @@ class Runner(_Runner):
                 f'{target}); the first iterations compile it and are slow.')
 
     def build_logger(self, *args, **kwargs):
-        logger = super().build_logger(*args, **kwargs)
-        for handler in logger.handlers:
-            if type(handler) is logging.StreamHandler:  # console, not file
-                handler.addFilter(FileOnly())
-        return logger
+        return quiet_console(super().build_logger(*args, **kwargs))
