@@ -1,3 +1,5 @@
+# The official code gives no command for the 384 px fine-tune of CeiT; this
+# borrows DeiT III's 384 px fine-tuning recipe.
 # Fine-tunes a 224 px CeiT-S checkpoint at 384 px: set ``load_from``; the
 # position embedding is resized on load.
 _base_ = [

@@ -5,5 +5,5 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# The official recipe is DeiT's: 8 GPUs x 128 images, AdamW at lr 1e-3.
+# The official recipe is DeiT's: 4 GPUs x 256 images, AdamW at lr 1e-3.
 auto_scale_lr = dict(base_batch_size=1024)

@@ -26,12 +26,12 @@ pretrained = 'https://dl.fbaipublicfiles.com/deit/deit_3_small_224_1k.pth'
 
 model = dict(
     backbone=dict(
-        drop_path_rate=0.1,
+        layer_cfgs=dict(drop_path_rate=0.1),
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     # Softmax cross-entropy on hard labels: DeiT III's binary cross-entropy
     # needs the mixed targets of Mixup/CutMix, which small datasets skip.
     head=dict(num_classes=num_classes,
-              loss=dict(type='CrossEntropyLoss', use_sigmoid=False)),
+              loss=dict(_delete_=True, type='CrossEntropyLoss')),
     train_cfg=None)  # no Mixup/CutMix for small datasets
 
 data_preprocessor = dict(

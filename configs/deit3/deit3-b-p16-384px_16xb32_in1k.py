@@ -1,4 +1,5 @@
-# Fine-tunes a 224 px DeiT III checkpoint at 384 px: set ``load_from`` (or
+# DeiT III fine-tuning at 384 px, 20 epochs (README_revenge.md), from a
+# 224 px checkpoint: set ``load_from`` (or
 # ``--cfg-options load_from=...``); the position embedding is resized on load.
 _base_ = [
     '../_base_/models/deit3/deit3-b-p16.py',
@@ -8,13 +9,8 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(img_size=384, drop_path_rate=0.15),
-    head=dict(
-        loss=dict(
-            _delete_=True,
-            type='LabelSmoothLoss',
-            label_smooth_val=0.1,
-            mode='original')))
+    backbone=dict(img_size=384, layer_cfgs=dict(drop_path_rate=0.15)),
+    head=dict(loss={{_base_.finetune_loss}}))
 
 train_dataloader = dict(batch_size=32)
 

@@ -1,3 +1,8 @@
+# DeiT III-H at 224 px: the model of the released 224 px weights
+# (tools/test.py, get_model). The paper trains it in two stages, which is
+# the recipe to run: deit3-h-p14-160px_32xb64_in1k.py (160 px, 800 epochs), then
+# deit3-h-p14-ft_16xb32_in1k.py (224 px, 20 epochs). Training this config instead pre-trains
+# at 224 px in one stage.
 _base_ = [
     '../_base_/models/deit3/deit3-h-p14.py',
     '../_base_/datasets/imagenet_bs64_deit3_224.py',

@@ -1,3 +1,5 @@
+# DeiT III-M at 224 px. The official code has no training command for M;
+# this is B's pre-training recipe at 224 px.
 _base_ = [
     '../_base_/models/deit3/deit3-m-p16.py',
     '../_base_/datasets/imagenet_bs64_deit3_224.py',

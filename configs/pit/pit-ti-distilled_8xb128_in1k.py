@@ -7,3 +7,8 @@ _base_ = [
 
 # 8 GPUs x 128 images.
 auto_scale_lr = dict(base_batch_size=1024)
+
+# pit.py keeps the dist token inside its cls_token, which is exempt from
+# weight decay (no_weight_decay()): ours is dist_token.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'.dist_token': dict(decay_mult=0.0)}))

@@ -8,6 +8,7 @@ from .classifier_check import ClassifierCheckHook
 from .convert import converter_main
 from .dense_check import DenseClassCheckHook
 from .dist import init_distributed
+from .ema_hook import EMAHook
 from .fsdp import (FlexibleRunner, FSDPStrategy, is_transformer_block,
                    transformer_block_policy)
 from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
@@ -21,7 +22,7 @@ setup_safe_checkpoint_loading()
 __all__ = [
     'AmpOptimWrapper', 'resolve_amp_dtype',
     'CheckpointMismatchError', 'ClassifierCheckHook',
-    'CorruptCheckpointError', 'DenseClassCheckHook', 'check_fits',
+    'CorruptCheckpointError', 'DenseClassCheckHook', 'EMAHook', 'check_fits',
     'converter_main',
     'download_checkpoint', 'load_checkpoint_any', 'load_pretrained',
     'AdamW', 'LearningRateDecayOptimWrapperConstructor', 'NonFiniteError',

@@ -244,8 +244,10 @@ def model_zoo():
         'FLOPs at the config\'s input size (`python '
         'tools/analysis_tools/get_flops.py CONFIG`; see [Params and FLOPs]'
         '(benchmarks.md#params-and-flops)). Distilled configs train with a '
-        'teacher (`model.teacher`, a RegNetX-12GF config whose checkpoint '
-        'you provide); their params and FLOPs are the student\'s.', '',
+        'teacher (`model.teacher`: DeiT\'s RegNetY-16GF, built by timm, '
+        'whose official checkpoint you provide); their params and FLOPs are '
+        'the student\'s. Each family\'s training recipe against the '
+        'official one: [Training recipes](recipes.md).', '',
         '| Algorithm | Config | Params (M) | FLOPs (G) | Same model as | '
         'Weights |',
         '|---|---|---|---|---|---|', *imagenet, '',

@@ -1,6 +1,9 @@
-# ImageNet-1k with the DeiT augmentation recipe (RandAugment, random
-# erasing; Mixup/CutMix are set in the model's train_cfg), under data/imagenet.
-# For your own images use ``dataset_type = 'CustomDataset'``.
+# ImageNet-1k with DeiT's augmentation recipe (facebookresearch/deit
+# main.py, datasets.py: timm's RandAugment rand-m9-mstd0.5-inc1 and random
+# erasing 0.25; Mixup/CutMix are in the model's train_cfg), under
+# data/imagenet (mmpretrain's ``ImageNet`` layout: train/, val/ and
+# meta/{train,val}.txt). For your own images use
+# ``dataset_type = 'CustomDataset'`` with one sub-folder per class.
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 
@@ -13,28 +16,32 @@ data_preprocessor = dict(
 bgr_mean = data_preprocessor['mean'][::-1]
 bgr_std = data_preprocessor['std'][::-1]
 
+# The pieces that the other ImageNet bases reuse as {{_base_.name}}.
+rand_augment = dict(
+    type='RandAugment',
+    policies='timm_increasing',
+    num_policies=2,
+    total_level=10,
+    magnitude_level=9,
+    magnitude_std=0.5,
+    hparams=dict(pad_val=[round(x) for x in bgr_mean],
+                 interpolation='bicubic'))
+random_erasing = dict(
+    type='RandomErasing',
+    erase_prob=0.25,
+    mode='rand',
+    min_area_ratio=0.02,
+    max_area_ratio=1 / 3,
+    fill_color=bgr_mean,
+    fill_std=bgr_std)
+# timm turns colour jitter off when RandAugment is on, so there is none.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=bgr_mean,
-        fill_std=bgr_std),
+    rand_augment,
+    random_erasing,
     dict(type='PackInputs'),
 ]
 
@@ -55,7 +62,10 @@ train_dataloader = dict(
         data_root=data_root,
         split='train',
         pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # DeiT's repeated augmentation (--repeated-aug, on by default): each
+    # image 3 times per epoch, on 3 processes, with DeiT's per-rank count.
+    sampler=dict(type='mmvit_ext.RepeatAugSampler', num_repeats=3,
+                 selected_round=256, shuffle=True),
 )
 val_dataloader = dict(
     batch_size=128,

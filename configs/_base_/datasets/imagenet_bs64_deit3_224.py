@@ -1,68 +1,31 @@
-# ImageNet-1k under data/imagenet (mmpretrain's ``ImageNet`` layout: train/,
-# val/ and meta/{train,val}.txt). For your own images use
-# ``dataset_type = 'CustomDataset'`` with one sub-folder per class.
-dataset_type = 'ImageNet'
-data_root = 'data/imagenet'
-img_size = 224
+# ImageNet-1k with DeiT III's pre-training augmentation (README_revenge.md,
+# augment.py of facebookresearch/deit): a random resized crop and a flip,
+# then 3-Augment (one of grayscale, solarize, Gaussian blur) and colour
+# jitter 0.3; no RandAugment and no random erasing (--reprob 0.0). Repeated
+# augmentation as DeiT (--repeated-aug). Evaluation crop ratio 1.0.
+_base_ = ['./imagenet_bs128_deit_224.py']
 
-data_preprocessor = dict(
-    num_classes=1000,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-)
-bgr_mean = data_preprocessor['mean'][::-1]
+three_augment = dict(type='mmvit_ext.ThreeAugment')
+color_jitter = dict(type='ColorJitter', brightness=0.3, contrast=0.3,
+                    saturation=0.3)
 
-# DeiT III's "3-Augment" (grayscale / solarize / blur) has no mmpretrain
-# transform; RandAugment with colour jitter is the closest available recipe.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, backend='pillow',
+    dict(type='RandomResizedCrop', scale=224, backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
+    three_augment,
+    color_jitter,
     dict(type='PackInputs'),
 ]
-
-# Evaluation crop ratio 1.0, as in the paper.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=img_size, edge='short', backend='pillow',
+    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow',
          interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
+    dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-
+train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=64, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -1,3 +1,5 @@
+import contextlib
+
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer
 from mmcv.cnn.bricks.drop import build_dropout
@@ -42,6 +44,7 @@ class ReAttention(BaseModule):
         self.attn_drop = nn.Dropout(attn_drop)
         self.proj = nn.Linear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(proj_drop)
+        self.recorded = None  # a list while DeepViT.recording_attention
 
     def forward(self, x):
         B, N, C = x.shape
@@ -52,6 +55,8 @@ class ReAttention(BaseModule):
         attn = self.attn_drop(attn)  # (B, h, N, N)
         if self.re_attention:
             attn = self.theta_norm(self.theta(attn)) * self.theta_scale
+        if self.recorded is not None:
+            self.recorded.append(attn)
         x = (attn @ v).transpose(1, 2).reshape(B, N, C)
         return self.proj_drop(self.proj(x))
 
@@ -363,6 +368,25 @@ class DeepViT(VisionTransformerBase):
             raise ValueError(f're_attention has {len(spec)} entries but '
                              f'there are {n} blocks')
         return spec
+
+    @contextlib.contextmanager
+    def recording_attention(self, num_blocks):
+        """Collect the attention maps (B, heads, N, N) that weigh the values
+        in the first ``num_blocks`` blocks, in block order, while the context
+        is open; the maps keep their gradients. DeepViT-32B's regulariser
+        (:class:`~mmvit_ext.models.AttentionCosineLoss`) reads them."""
+        if not 1 <= num_blocks <= self.num_layers:
+            raise ValueError(f'cannot record {num_blocks} blocks of a '
+                             f'{self.num_layers}-block DeepViT')
+        maps = []
+        attns = [layer.attn for layer in self.layers[:num_blocks]]
+        for attn in attns:
+            attn.recorded = maps
+        try:
+            yield maps
+        finally:
+            for attn in attns:
+                attn.recorded = None
 
     def update_drop_path(self, k):
         """Raise each block's drop-path probability linearly with depth:

@@ -1,3 +1,4 @@
+from .attention_regularized import AttentionRegClassifier
 from .distillation import DistillationClassifier
 
-__all__ = ['DistillationClassifier']
+__all__ = ['AttentionRegClassifier', 'DistillationClassifier']

@@ -1,22 +1,46 @@
+import importlib.util
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmpretrain.models import ImageClassifier
 
 from mmvit_ext.registry import MODELS
 
 
+def teacher_num_classes(model_cfg):
+    """The classes a classifier config predicts: its head's, or a
+    ``TimmClassifier``'s own ``num_classes``."""
+    head = model_cfg.get('head') or {}
+    return head.get('num_classes', model_cfg.get('num_classes'))
+
+
+def teacher_state_dict(checkpoint):
+    """The weights of a teacher checkpoint: mmengine's ``state_dict``, or the
+    ``model`` entry of a DeiT/timm training checkpoint (the official
+    ``regnety_160-a5fe301d.pth``), or the file itself if it is a bare state
+    dict."""
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), dict):
+            return checkpoint[key]
+    return checkpoint
+
+
 def build_teacher(config, checkpoint, num_classes):
-    """Build a frozen teacher from a config file and its checkpoint.
+    """Build a frozen teacher from a config file and its checkpoint, strictly
+    loaded (mmengine's, DeiT's or timm's layout).
 
     Raises:
         FileNotFoundError: The config or the checkpoint does not exist.
         ValueError: The teacher predicts another number of classes.
+        ImportError: The teacher is a ``TimmClassifier`` and timm is not
+            installed.
     """
     from mmpretrain.apis import get_model
+
+    from mmvit_ext.engine import load_checkpoint_file
     for what, path in (('config', config), ('checkpoint', checkpoint)):
         if not path or not osp.isfile(path):
             raise FileNotFoundError(
@@ -24,13 +48,23 @@ def build_teacher(config, checkpoint, num_classes):
                 f'distilled model needs its teacher. Set '
                 f'model.teacher.{what}, or model.teacher=None to train the '
                 "student alone (with head.distill_cfg=dict(type='none'))")
-    teacher_classes = Config.fromfile(config).model.head.get('num_classes')
+    model_cfg = Config.fromfile(config).model
+    teacher_classes = teacher_num_classes(model_cfg)
     if teacher_classes != num_classes:
         raise ValueError(f'the teacher ({config}) predicts {teacher_classes} '
                          f'classes but the student {num_classes}')
+    if model_cfg.type.split('.')[-1] == 'TimmClassifier' and \
+            importlib.util.find_spec('timm') is None:
+        raise ImportError(
+            f'the teacher {config} is a timm model and timm is not '
+            "installed: pip install 'mmvit_ext[teacher]'")
     teacher = get_model(config)
-    load_checkpoint(teacher, checkpoint, map_location='cpu', strict=True,
-                    logger=MMLogger.get_current_instance())
+    state_dict = teacher_state_dict(
+        load_checkpoint_file(checkpoint, map_location='cpu'))
+    # strict: missing or unexpected keys raise.
+    _load_checkpoint_to_model(teacher, {'state_dict': state_dict},
+                              strict=True,
+                              logger=MMLogger.get_current_instance())
     teacher.eval()
     for param in teacher.parameters():
         param.requires_grad = False

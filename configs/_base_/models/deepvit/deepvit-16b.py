@@ -11,6 +11,7 @@ model = dict(
         type='mmvit_ext.DeepViT',
         arch='16b',
         img_size=224,
+        # No official script for 16B; 24B, 32B, S and L train with 0.2.
         drop_path_rate=0.1),
     neck=None,
     head=dict(
@@ -19,6 +20,9 @@ model = dict(
         in_channels=384,
         loss=dict(
             type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        # Truncated-normal (std 0.02) as the official head, not zero
+        # (mmpretrain's default for this head).
+        init_cfg=dict(type='TruncNormal', layer='Linear', std=.02),
     ),
     init_cfg=[
         dict(type='TruncNormal', layer='Linear', std=.02),

@@ -2,4 +2,4 @@
 _base_ = ['./deepvit-16b.py']
 
 model = dict(
-    backbone=dict(arch='l', drop_path_rate=0.3), head=dict(in_channels=420))
+    backbone=dict(arch='l', drop_path_rate=0.2), head=dict(in_channels=420))

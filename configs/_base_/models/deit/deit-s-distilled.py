@@ -5,8 +5,8 @@
 model = dict(
     type='mmvit_ext.DistillationClassifier',
     teacher=dict(
-        config='{{fileDirname}}/../teachers/regnetx-12gf_in1k.py',
-        checkpoint='checkpoints/regnetx-12gf_in1k.pth'),
+        config='{{fileDirname}}/../teachers/regnety-160_in1k.py',
+        checkpoint='checkpoints/regnety_160-a5fe301d.pth'),
     backbone=dict(
         type='mmvit_ext.DeiT',
         arch='small',
@@ -21,6 +21,9 @@ model = dict(
         distill_cfg=dict(type='hard', alpha=0.5),
         loss=dict(
             type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        # Truncated-normal (std 0.02) as the official head, not zero
+        # (mmpretrain's default for this head).
+        init_cfg=dict(type='TruncNormal', layer='Linear', std=.02),
     ),
     init_cfg=[
         dict(type='TruncNormal', layer='Linear', std=.02),

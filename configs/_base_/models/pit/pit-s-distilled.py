@@ -8,8 +8,8 @@ _base_ = ['./pit-s.py']
 model = dict(
     type='mmvit_ext.DistillationClassifier',
     teacher=dict(
-        config='{{fileDirname}}/../teachers/regnetx-12gf_in1k.py',
-        checkpoint='checkpoints/regnetx-12gf_in1k.pth'),
+        config='{{fileDirname}}/../teachers/regnety-160_in1k.py',
+        checkpoint='checkpoints/regnety_160-a5fe301d.pth'),
     backbone=dict(with_dist_token=True),
     head=dict(
         type='mmvit_ext.DistillationClsHead',

@@ -13,9 +13,13 @@ model = dict(
         in_channels=576,
         loss=dict(
             type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        # PyTorch's default init, as naver-ai/pit's head (not mmpretrain's
+        # zero init of this head).
+        init_cfg=None,
     ),
+    # pit.py initialises only LayerNorm (1, 0) and the tokens (done by the
+    # backbone); its Linear and conv layers keep PyTorch's default init.
     init_cfg=[
-        dict(type='TruncNormal', layer='Linear', std=.02),
         dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
     ],
     train_cfg=dict(augments=[

@@ -1,0 +1,15 @@
+# DeiT III-B, stage 1 of 2: pre-training at 192 px, 800 epochs
+# (README_revenge.md). Stage 2, deit3-b-p16-ft_8xb64_in1k.py, fine-tunes the last
+# checkpoint of this run at 224 px.
+_base_ = [
+    '../_base_/models/deit3/deit3-b-p16.py',
+    '../_base_/datasets/imagenet_bs64_deit3_192.py',
+    '../_base_/schedules/imagenet_bs2048_lamb_deit3.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(backbone=dict(img_size=192))
+train_dataloader = dict(batch_size=256)
+
+# 8 GPUs x 256 images; the lr above is for this total batch of 2048.
+auto_scale_lr = dict(base_batch_size=2048)

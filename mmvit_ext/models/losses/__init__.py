@@ -1,0 +1,4 @@
+from .attention_cosine import AttentionCosineLoss
+from .binary_cross_entropy import ThresholdedBCELoss
+
+__all__ = ['AttentionCosineLoss', 'ThresholdedBCELoss']
