@@ -73,6 +73,7 @@ setup(
         'tests': (read_requirements('tests') + read_requirements('tools')
                   + read_requirements('docs')),
         'docs': read_requirements('docs'),
+        'teacher': read_requirements('teacher'),
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -162,6 +162,21 @@ def test_three_augment_blur_radius_range_is_timms():
         assert abs(a - b) < 0.12, (q, a, b)
 
 
+def test_three_augment_keeps_a_grey_image_grey():
+    aug = TRANSFORMS.build(dict(type='mmvit_ext.ThreeAugment'))
+    grey = np.random.RandomState(0).randint(0, 256, (16, 16), np.uint8)
+    np.random.seed(0)
+    for _ in range(20):
+        out = aug(dict(img=grey.copy()))['img']
+        assert out.shape == grey.shape and out.dtype == np.uint8
+
+
+def test_three_augment_names_a_bad_blur_range():
+    with pytest.raises(ValueError, match=r'blur_radius .* got \(2.0, 0.1\)'):
+        TRANSFORMS.build(dict(type='mmvit_ext.ThreeAugment',
+                              blur_radius=(2.0, 0.1)))
+
+
 def test_colour_jitter_after_three_augment_is_torchvisions():
     """0.3 brightness, contrast and saturation, no hue. On a flat grey image
     only the brightness acts: the output grey level is 128 x U(0.7, 1.3)."""

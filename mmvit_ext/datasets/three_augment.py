@@ -15,6 +15,8 @@ class _Grayscale(BaseTransform):
 
     def transform(self, results):
         img = results['img']
+        if img.ndim == 2 or img.shape[-1] == 1:
+            return results  # grey already
         grey = np.asarray(Image.fromarray(img[..., ::-1]).convert('L'))
         results['img'] = np.repeat(grey[..., None], img.shape[-1], axis=-1)
         return results

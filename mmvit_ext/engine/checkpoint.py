@@ -161,6 +161,15 @@ def checkpoint_cache_dir():
     return osp.join(osp.expanduser(root), 'checkpoints')
 
 
+def cached_checkpoint_path(url, cache_dir=None):
+    """Where :func:`download_checkpoint` keeps ``url``:
+    ``<cache>/<sha256(url)[:8]>-<basename>``."""
+    cache_dir = cache_dir or checkpoint_cache_dir()
+    name = osp.basename(url.split('?')[0]) or 'checkpoint.pth'
+    digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+    return osp.join(cache_dir, f'{digest}-{name}')
+
+
 def download_checkpoint(url, cache_dir=None):
     """Download ``url`` once into the cache and return the local path.
 
@@ -168,10 +177,7 @@ def download_checkpoint(url, cache_dir=None):
     atomically, so an interrupted download leaves nothing behind and is
     simply repeated next time.
     """
-    cache_dir = cache_dir or checkpoint_cache_dir()
-    name = osp.basename(url.split('?')[0]) or 'checkpoint.pth'
-    digest = hashlib.sha256(url.encode()).hexdigest()[:8]
-    path = osp.join(cache_dir, f'{digest}-{name}')
+    path = cached_checkpoint_path(url, cache_dir)
     if osp.isfile(path):
         return path
     MMLogger.get_current_instance().info(f'Downloading {url} to {path}')

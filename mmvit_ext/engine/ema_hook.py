@@ -31,8 +31,13 @@ class EMAHook(MMPretrainEMAHook):
     """
 
     def before_save_checkpoint(self, runner, checkpoint):
+        # Where the EMA is, for tools that read it (publish_model.py --ema,
+        # mmvit_to_timm.py --ema); mmengine's own hook puts it in state_dict.
+        meta = checkpoint.setdefault('meta', {})
         if self.evaluate_on_ema:
+            meta['ema'] = 'state_dict'
             return super().before_save_checkpoint(runner, checkpoint)
+        meta['ema'] = 'ema_state_dict'
         checkpoint['ema_state_dict'] = self.ema_model.state_dict()
 
     def after_load_checkpoint(self, runner, checkpoint):

@@ -21,7 +21,6 @@ import datetime
 import hashlib
 import io
 import warnings
-from collections import OrderedDict
 
 import torch
 
@@ -30,6 +29,8 @@ warnings.filterwarnings('ignore', 'Fail to import ``MultiScaleDeformableAttentio
 import mmpretrain  # noqa: E402
 
 import mmvit_ext  # noqa: E402,F401  (registers modules)
+from mmvit_ext.converters.utils import (ema_state_dict,  # noqa: E402
+                                       raw_state_dict)
 from mmvit_ext.engine import load_checkpoint_any  # noqa: E402
 from mmvit_ext.registry import DATASETS  # noqa: E402
 from mmvit_ext.utils import atomic_write  # noqa: E402
@@ -66,23 +67,21 @@ def publish(checkpoint, no_ema=False, dataset_type=None):
                       '(meta.dataset_meta); --dataset-type adds them.')
     checkpoint['meta'] = meta
 
-    ema = checkpoint.pop('ema_state_dict', None)
-    if ema is not None:
+    if 'ema_state_dict' in checkpoint:
         # mmengine's EMAHook saves the averaged weights as ``state_dict`` and
-        # the raw ones in ``ema_state_dict`` (as ``module.<key>``).
-        state_dict = checkpoint['state_dict']
-        raw = OrderedDict((k[len('module.'):], v) for k, v in ema.items()
-                          if k.startswith('module.'))
-        unknown = sorted(set(raw) - set(state_dict))
+        # the raw ones in ``ema_state_dict`` (as ``module.<key>``); ours,
+        # when the raw model is the validated one, the other way round
+        # (``meta['ema']`` says which).
+        raw, ema = raw_state_dict(checkpoint), ema_state_dict(checkpoint)
+        unknown = sorted(set(raw).symmetric_difference(ema))
         if unknown:
-            raise ValueError(f'ema_state_dict has keys the model does not '
-                             f'have: {unknown[:5]}')
-        if no_ema:
-            state_dict.update(raw)
-            print('The checkpoint has EMA weights: published the raw ones '
-                  '(--no-ema).')
-        else:
-            print('The checkpoint has EMA weights: published them.')
+            raise ValueError(f'the EMA and the raw weights have different '
+                             f'keys: {unknown[:5]}')
+        checkpoint['state_dict'] = raw if no_ema else ema
+        del checkpoint['ema_state_dict']
+        meta.pop('ema', None)
+        print('The checkpoint has EMA weights: published '
+              + ('the raw ones (--no-ema).' if no_ema else 'them.'))
     return checkpoint
 
 

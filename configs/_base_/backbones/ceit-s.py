@@ -9,6 +9,9 @@ backbone = dict(
     type='mmvit_ext.CeiT',
     arch='s',
     out_type='featmap',
+    # The official model normalises the LCA head's output, not the tokens
+    # (its norm converts to head.norm): the backbone has no final norm.
+    final_norm=False,
     drop_path_rate=0.1,
     init_cfg=dict(
         type='Pretrained', prefix='backbone.',

@@ -11,7 +11,7 @@ class AttentionRegClassifier(ImageClassifier):
 
     The backbone records its first blocks' maps through
     ``recording_attention(n)`` (``DeepViT`` has it) during the forward of
-    :meth:`loss`; ``attn_loss`` turns them into the ``loss_attn`` term. Test,
+    ``loss``; ``attn_loss`` turns them into the ``loss_attn`` term. Test,
     inference and the state dict are those of ``ImageClassifier``.
 
     Args:

@@ -1,4 +1,7 @@
 # PiT-B (Heo et al. 2021): ImageNet-1k classifier.
 _base_ = ['./pit-s.py']
 
-model = dict(backbone=dict(arch='base'), head=dict(in_channels=1024))
+# 13 blocks: pit.py's rates 0.1 * i / 13.
+model = dict(
+    backbone=dict(arch='base', drop_path_rate=0.1 * 12 / 13),
+    head=dict(in_channels=1024))

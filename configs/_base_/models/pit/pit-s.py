@@ -5,7 +5,10 @@ model = dict(
         type='mmvit_ext.PiT',
         arch='small',
         img_size=224,
-        drop_path_rate=0.1),
+        # pit.py gives block i of N the rate 0.1 * i / N, which stops short
+        # of 0.1; ours runs linearly from 0 to drop_path_rate at the last
+        # block, so the same rates are 0.1 * (N - 1) / N (N = 12 blocks).
+        drop_path_rate=0.1 * 11 / 12),
     neck=None,
     head=dict(
         type='VisionTransformerClsHead',
