@@ -1,4 +1,5 @@
-from .utils import rename_keys, unwrap_state_dict
+from .utils import (check_expressible, check_layout, rename_keys,
+                    unwrap_state_dict)
 
 _BLOCK = r'blocks\.(\d+)\.'
 _LAYER = r'backbone.layers.\1.'
@@ -39,3 +40,50 @@ def convert_deepvit(checkpoint):
     """
     return rename_keys(unwrap_state_dict(checkpoint), DEEPVIT_RULES,
                        'DeepViT')
+
+
+# ---------------------------------------------------------------- weights out
+_OUR_LAYER = r'backbone\.layers\.(\d+)\.'
+_BLOCK_OUT = r'blocks.\1.'
+
+
+def export_deepvit(state_dict, layout='official'):
+    """Our DeepViT state dict in zhoudaquan/dvit_repo's layout, the inverse
+    of :func:`convert_deepvit`. timm has no DeepViT, so ``layout`` is
+    ``'official'``.
+
+    Raises:
+        CannotExpressError: The state dict holds a dist token or LayerScale
+            gammas, which the official model has no place for.
+    """
+    check_layout(layout, {'official'}, 'DeepViT (timm has no DeepViT)')
+    check_expressible(state_dict, {
+        r'backbone\.dist_token': 'a dist token',
+        r'.*\.gamma[12]\.weight': 'LayerScale (layer_scale_init_value)',
+    }, "zhoudaquan/dvit_repo's layout")
+    return rename_keys(state_dict, [
+        (r'backbone\.cls_token', 'cls_token'),
+        (r'backbone\.pos_embed', 'pos_embed'),
+        (r'backbone\.patch_embed\.projection\.(weight|bias)',
+         r'patch_embed.proj.\1'),
+        (r'backbone\.patch_embed\.stem\.0\.weight', 'patch_embed.conv1.weight'),
+        (r'backbone\.patch_embed\.stem\.1\.' + _BN, r'patch_embed.bn1.\1'),
+        (r'backbone\.patch_embed\.stem\.3\.weight', 'patch_embed.conv2.weight'),
+        (r'backbone\.patch_embed\.stem\.4\.' + _BN, r'patch_embed.bn2.\1'),
+        (_OUR_LAYER + r'ln1\.(weight|bias)', _BLOCK_OUT + r'norm1.\2'),
+        (_OUR_LAYER + r'attn\.(qkv|proj)\.(weight|bias)',
+         _BLOCK_OUT + r'attn.\2.\3'),
+        (_OUR_LAYER + r'attn\.theta\.(weight|bias)',
+         _BLOCK_OUT + r'attn.reatten_matrix.\2'),
+        (_OUR_LAYER + r'attn\.theta_norm\.' + _BN,
+         _BLOCK_OUT + r'attn.var_norm.\2'),
+        (_OUR_LAYER + r'ln2\.(weight|bias)', _BLOCK_OUT + r'norm2.\2'),
+        (_OUR_LAYER + r'ffn\.layers\.0\.0\.(weight|bias)',
+         _BLOCK_OUT + r'mlp.fc1.\2'),
+        (_OUR_LAYER + r'ffn\.layers\.1\.(weight|bias)',
+         _BLOCK_OUT + r'mlp.fc2.\2'),
+        (r'backbone\.ln1\.(weight|bias)', r'norm.\1'),
+        (r'head\.layers\.head\.(weight|bias)', r'head.\1'),
+        # mmpretrain's LinearClsHead (the Fashion-MNIST configs).
+        (r'head\.fc\.(weight|bias)', r'head.\1'),
+    ], 'our DeepViT')

@@ -1,4 +1,6 @@
-from .utils import rename_keys, unwrap_state_dict
+import torch
+
+from .utils import check_layout, rename_keys, unwrap_state_dict
 
 _BLOCK = r'transformers\.(\d+)\.blocks\.(\d+)\.'
 _OURS = r'backbone.stages.\1.blocks.\2.'
@@ -43,3 +45,44 @@ def convert_pit(checkpoint):
     if tokens.shape[1] == 2:
         state_dict['dist_token'] = tokens[:, 1:]
     return rename_keys(state_dict, PIT_RULES, 'PiT')
+
+
+# ---------------------------------------------------------------- weights out
+_OUR_BLOCK = r'backbone\.stages\.(\d+)\.blocks\.(\d+)\.'
+_THEIR_BLOCK = r'transformers.\1.blocks.\2.'
+
+
+def export_pit(state_dict, layout='timm'):
+    """Our PiT state dict (``backbone.``/``head.`` keys), distilled or not,
+    in timm's ``pit_*`` layout or naver-ai/pit's (``layout``: ``'timm'`` or
+    ``'official'``). Both keep the class and dist tokens together as one
+    ``cls_token`` (1, T, C); naver-ai/pit keeps the poolings apart as
+    ``pools.i`` (before stage i + 1), timm inside the stage they start.
+    """
+    check_layout(layout, {'timm', 'official'}, 'PiT')
+    state_dict = dict(state_dict)
+    tokens = [state_dict.pop('backbone.cls_token')]
+    if 'backbone.dist_token' in state_dict:
+        tokens.append(state_dict.pop('backbone.dist_token'))
+    state_dict['backbone.cls_token'] = torch.cat(tokens, dim=1)
+    pool = (lambda m: f'pools.{int(m[1]) - 1}.{m[2]}.{m[3]}') \
+        if layout == 'official' else r'transformers.\1.pool.\2.\3'
+    return rename_keys(state_dict, [
+        (r'backbone\.pos_embed', 'pos_embed'),
+        (r'backbone\.cls_token', 'cls_token'),
+        (r'backbone\.patch_embed\.(weight|bias)', r'patch_embed.conv.\1'),
+        (r'backbone\.stages\.(\d+)\.pool\.(conv|fc)\.(weight|bias)', pool),
+        (_OUR_BLOCK + r'ln1\.(weight|bias)', _THEIR_BLOCK + r'norm1.\3'),
+        (_OUR_BLOCK + r'attn\.(qkv|proj)\.(weight|bias)',
+         _THEIR_BLOCK + r'attn.\3.\4'),
+        (_OUR_BLOCK + r'ln2\.(weight|bias)', _THEIR_BLOCK + r'norm2.\3'),
+        (_OUR_BLOCK + r'ffn\.layers\.0\.0\.(weight|bias)',
+         _THEIR_BLOCK + r'mlp.fc1.\3'),
+        (_OUR_BLOCK + r'ffn\.layers\.1\.(weight|bias)',
+         _THEIR_BLOCK + r'mlp.fc2.\3'),
+        (r'backbone\.ln1\.(weight|bias)', r'norm.\1'),
+        (r'head\.layers\.head\.(weight|bias)', r'head.\1'),
+        # mmpretrain's LinearClsHead (the Fashion-MNIST configs).
+        (r'head\.fc\.(weight|bias)', r'head.\1'),
+        (r'head\.layers\.head_dist\.(weight|bias)', r'head_dist.\1'),
+    ], 'our PiT')

@@ -16,6 +16,7 @@ from .hooks import (LoggerHook, NonFiniteError, NonFiniteGuardHook,
 from .optimizers import AdamW, LearningRateDecayOptimWrapperConstructor
 from .runner import Runner
 from .runtime_info import RuntimeInfoHook
+from .weights_out import export_checkpoint, timm_config
 
 setup_safe_checkpoint_loading()
 
@@ -32,5 +33,5 @@ __all__ = [
     'FlexibleRunner', 'FSDPStrategy', 'is_transformer_block',
     'transformer_block_policy',
     'init_distributed', 'load_checkpoint_file',
-    'setup_safe_checkpoint_loading'
+    'setup_safe_checkpoint_loading', 'export_checkpoint', 'timm_config'
 ]

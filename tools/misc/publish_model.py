@@ -2,6 +2,7 @@
 
 Usage: python tools/misc/publish_model.py IN_FILE OUT_FILE
                                           [--no-ema] [--dataset-type TYPE]
+                                          [--layout mmvit|timm|official]
 
 The same job as mmpretrain's ``tools/model_converters/publish_model.py``,
 which cannot read our checkpoints (it loads them with torch's default
@@ -15,11 +16,18 @@ which cannot read our checkpoints (it loads them with torch's default
   when given;
 - writes ``OUT_FILE`` with ``_<date>-<sha256[:8]>`` before ``.pth``,
   atomically. The result loads with plain ``torch.load(weights_only=True)``.
+
+``--layout timm`` or ``official`` writes the weights (the EMA ones when
+there are any, unless ``--no-ema``) in timm's or the official code's
+layout instead, as ``tools/model_converters/mmvit_to_timm.py`` does, under
+``OUT_FILE`` as named (timm's hub wants ``model.safetensors`` beside its
+``config.json``), and prints its sha256.
 """
 import argparse
 import datetime
 import hashlib
 import io
+import os.path as osp
 import warnings
 
 import torch
@@ -31,7 +39,8 @@ import mmpretrain  # noqa: E402
 import mmvit_ext  # noqa: E402,F401  (registers modules)
 from mmvit_ext.converters.utils import (ema_state_dict,  # noqa: E402
                                        raw_state_dict)
-from mmvit_ext.engine import load_checkpoint_any  # noqa: E402
+from mmvit_ext.engine import (load_checkpoint_any,  # noqa: E402
+                              load_checkpoint_file)
 from mmvit_ext.registry import DATASETS  # noqa: E402
 from mmvit_ext.utils import atomic_write  # noqa: E402
 
@@ -45,6 +54,11 @@ def parse_args():
     parser.add_argument('out_file', help='output checkpoint file name')
     parser.add_argument('--no-ema', action='store_true',
                         help='publish the raw weights, not the EMA ones')
+    parser.add_argument('--layout', choices=['mmvit', 'timm', 'official'],
+                        default='mmvit',
+                        help='mmvit (default): our checkpoint; timm or '
+                        "official: the weights in that layout (timm's with "
+                        'its config.json beside OUT_FILE)')
     parser.add_argument('--dataset-type',
                         help='dataset whose METAINFO (class names) to store, '
                         'e.g. ImageNet or FashionMNIST')
@@ -85,8 +99,29 @@ def publish(checkpoint, no_ema=False, dataset_type=None):
     return checkpoint
 
 
+def publish_layout(args):
+    """``--layout timm|official``: the EMA (or, with --no-ema or without
+    one, the raw) weights in that layout, as mmvit_to_timm.py writes them."""
+    from mmvit_ext.utils import import_by_path
+    tool = import_by_path(
+        osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                 'model_converters', 'mmvit_to_timm.py'), 'mmvit_to_timm')
+    checkpoint = load_checkpoint_file(args.in_file, map_location='cpu')
+    ema = 'ema_state_dict' in checkpoint and not args.no_ema
+    if ema:
+        print('The checkpoint has EMA weights: published them.')
+    fmt = 'pth' if args.out_file.endswith('.pth') else 'safetensors'
+    tool.export_file(checkpoint, args.in_file, args.out_file, args.layout,
+                     ema, fmt)
+    with open(args.out_file, 'rb') as f:
+        print(f'sha256 {hashlib.sha256(f.read()).hexdigest()}  '
+              f'{args.out_file}')
+
+
 def main():
     args = parse_args()
+    if args.layout != 'mmvit':
+        return publish_layout(args)
     checkpoint = publish(load_checkpoint_any(args.in_file), args.no_ema,
                          args.dataset_type)
     buffer = io.BytesIO()
