@@ -125,7 +125,9 @@ def test_official_code_gets_back_its_own_weights(fixture, convert, export):
     parity tests), and exporting ours gives back every official tensor,
     key for key, so the official model computes those logits again."""
     official, _, _ = load_official_fixture(os.path.join(FIXTURES, fixture))
-    assert_same_state(export(convert(official)), official)
+    ours = convert(official)
+    assert_same_state(export(ours), official)
+    assert_same_state(convert(export(ours)), ours)
 
 
 def test_what_a_target_cannot_express_is_named():
