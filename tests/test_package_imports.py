@@ -86,9 +86,12 @@ def cycles(edges):
 
 def test_the_graph_is_read():
     edges = graph()
-    assert 'mmvit_ext.engine.checkpoint' in edges['mmvit_ext.engine.convert']
+    assert 'mmvit_ext.engine.checkpoint.loading' in \
+        edges['mmvit_ext.engine.checkpoint.convert']
     assert 'mmvit_ext.converters.layouts' in \
-        edges['mmvit_ext.engine.checkpoint']
+        edges['mmvit_ext.engine.checkpoint.loading']
+    assert 'mmvit_ext.models.layers.block' in \
+        edges['mmvit_ext.models.layers.vitdet']
 
 
 def test_no_module_imports_itself_back():
@@ -101,6 +104,16 @@ def test_the_converters_import_nothing_from_the_engine():
         if name.startswith('mmvit_ext.converters'):
             assert not [t for t in targets
                         if t.startswith('mmvit_ext.engine')], name
+
+
+def test_the_layers_import_no_backbone():
+    """Shared blocks sit below the backbones that use them."""
+    edges = graph()
+    layers = [n for n in edges if n.startswith('mmvit_ext.models.layers')]
+    assert len(layers) > 5
+    for name in layers:
+        assert not [t for t in edges[name]
+                    if t.startswith('mmvit_ext.models.backbones')], name
 
 
 def test_a_cycle_is_found():

@@ -29,7 +29,7 @@ import torch
 
 import mmvit_ext  # noqa: F401  (registers modules)
 from mmvit_ext.converters.utils import CannotExpressError
-from mmvit_ext.engine.weights_out import export_checkpoint
+from mmvit_ext.engine import export_checkpoint
 from mmvit_ext.engine import load_checkpoint_file
 from mmvit_ext.utils import atomic_write
 

@@ -5,10 +5,11 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_heads,
-                       check_positive_ints, check_stem, pad_to_tile,
-                       refuse_vitdet, resolve_arch, run_block, tiled_size,
-                       to_hw)
+from ..layers.checkpointing import run_block
+from ..layers.padding import pad_to_tile, tiled_size
+from ..layers.vitdet import refuse_vitdet
+from ..utils import check_positive_ints
+from .base_vit import VisionTransformerBase
 
 
 class Image2Tokens(BaseModule):
@@ -234,17 +235,8 @@ class CeiT(VisionTransformerBase):
             "its LeFF blocks and LCA head are built around the class token, "
             "which ViTDet's blocks drop",
             window_size=window_size, use_rel_pos=use_rel_pos)
-        self.with_cp = with_cp
-        arch = resolve_arch(arch, self.arch_zoo, self.essential_keys, 'CeiT')
-        self.arch_settings = arch
-        self.embed_dims = arch['embed_dims']
-        self.num_layers = arch['num_layers']
-        ffn_channels = arch.get('feedforward_channels') or int(
-            self.embed_dims * arch.get('mlp_ratio', 4))
-        check_heads('CeiT', self.embed_dims, arch['num_heads'])
-        check_stem('CeiT', in_channels, img_size)
-        self.img_size = to_hw(img_size)
-        self.in_channels = in_channels
+        arch = self._init_arch(arch, in_channels, img_size, with_cp=with_cp)
+        ffn_channels = self._feedforward_channels(default_ratio=4)
 
         self.patch_embed = Image2Tokens(in_channels, self.embed_dims,
                                         **stem_cfg)

@@ -8,10 +8,10 @@ from mmengine.model import BaseModule, ModuleList, Sequential
 from mmpretrain.models.utils import LayerScale, build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_choice, check_heads,
-                       check_positive_ints, check_stem,
-                       exportable_patch_embed, pad_to_tile, refuse_vitdet,
-                       resolve_arch, tiled_size, to_hw)
+from ..layers.padding import exportable_patch_embed, pad_to_tile, tiled_size
+from ..layers.vitdet import refuse_vitdet
+from ..utils import check_choice, check_positive_ints, resolve_arch
+from .base_vit import VisionTransformerBase
 
 
 class ReAttention(BaseModule):
@@ -288,28 +288,15 @@ class DeepViT(VisionTransformerBase):
             "its re-attention mixes every head's full attention map and its "
             'blocks carry the class token',
             window_size=window_size, use_rel_pos=use_rel_pos)
-        self.with_cp = with_cp
         arch = resolve_arch(arch, self.arch_zoo, self.essential_keys,
                             'DeepViT')
         overrides = dict(re_attention=re_attention, patch_embed=patch_embed,
                          scale_adjustment=scale_adjustment,
                          transform_scale=transform_scale)
         arch.update({k: v for k, v in overrides.items() if v is not None})
-        self.arch_settings = arch
-        self.embed_dims = arch['embed_dims']
-        self.num_layers = arch['num_layers']
-        if 'feedforward_channels' in arch:
-            ffn_channels = arch['feedforward_channels']
-        elif 'mlp_ratio' in arch:
-            ffn_channels = int(self.embed_dims * arch['mlp_ratio'])
-        else:
-            raise ValueError('DeepViT arch needs feedforward_channels or '
-                             'mlp_ratio')
-        check_heads('DeepViT', self.embed_dims, arch['num_heads'])
-        check_stem('DeepViT', in_channels, img_size)
+        self._init_arch(arch, in_channels, img_size, with_cp=with_cp)
+        ffn_channels = self._feedforward_channels()
         check_positive_ints('DeepViT patch_size', patch_size)
-        self.img_size = to_hw(img_size)
-        self.in_channels = in_channels
         self.re_attention = self._re_attention_per_block(
             arch.get('re_attention', True))
 

@@ -2,12 +2,14 @@ from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import ModuleList
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (VisionTransformerBase, check_heads, check_stem,
-                       exportable_patch_embed, resolve_arch, to_hw)
+from ..layers.padding import exportable_patch_embed
+from ..layers.vitdet import ViTDetMixin
+from ..utils import to_hw
+from .base_vit import VisionTransformerBase
 
 
 @MODELS.register_module()
-class DeiT3(VisionTransformerBase):
+class DeiT3(ViTDetMixin, VisionTransformerBase):
     """DeiT III backbone.
 
     A PyTorch implementation of `DeiT III: Revenge of the ViT
@@ -170,17 +172,8 @@ class DeiT3(VisionTransformerBase):
                  rel_pos_zero_init=True,
                  init_cfg=None):
         super().__init__(init_cfg)
-        self.with_cp = with_cp
-        self.arch_settings = resolve_arch(arch, self.arch_zoo,
-                                          self.essential_keys,
-                                          type(self).__name__)
+        self._init_arch(arch, in_channels, img_size, patch_size, with_cp)
         name = type(self).__name__
-        self.embed_dims = self.arch_settings['embed_dims']
-        self.num_layers = self.arch_settings['num_layers']
-        check_heads(name, self.embed_dims, self.arch_settings['num_heads'])
-        check_stem(name, in_channels, img_size, patch_size)
-        self.img_size = to_hw(img_size)
-        self.in_channels = in_channels
 
         _patch_cfg = dict(
             in_channels=in_channels,

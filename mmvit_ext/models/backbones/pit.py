@@ -1,16 +1,18 @@
 import torch
 import torch.nn as nn
-from mmengine.logging import MMLogger
 from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
-from .base_vit import (TokenBackboneMixin, TransformerEncoderLayer,
-                       VisionTransformerBase, check_choice, check_heads,
-                       check_positive_ints, check_stem, is_exporting,
-                       normalize_indices, pad_to_tile, resize_grid,
-                       resolve_arch, run_block, tiled_size, to_hw)
+from ..layers import TransformerEncoderLayer
+from ..layers.checkpointing import run_block
+from ..layers.exporting import is_exporting
+from ..layers.padding import pad_to_tile, tiled_size
+from ..layers.pos_embed import resize_grid
+from ..utils import (check_choice, check_heads, check_positive_ints,
+                     check_stem, normalize_indices, resolve_arch, to_hw)
+from .base_vit import TokenBackboneMixin, VisionTransformerBase
 
 
 class PiTPooling(BaseModule):
@@ -298,23 +300,14 @@ class PiT(TokenBackboneMixin, BaseBackbone):
             return torch.cat([tokens, patches], dim=1)
         return self.avg_norms[str(i)](patches.mean(dim=1))  # avg_featmap
 
-    def _prepare_pos_embed(self, state_dict, prefix, *args, **kwargs):
-        """Resize a checkpoint's 4-D position embedding to this model's."""
-        name = prefix + 'pos_embed'
-        if name not in state_dict:
-            return
-        ckpt = state_dict[name]
-        if ckpt.shape == self.pos_embed.shape:
-            return
-        if ckpt.ndim != 4 or ckpt.shape[:2] != self.pos_embed.shape[:2]:
+    def _fit_pos_embed(self, pos_embed, name):
+        """A (1, C, h, w) embedding of the same width, resized."""
+        if pos_embed.ndim != 4 or \
+                pos_embed.shape[:2] != self.pos_embed.shape[:2]:
             raise ValueError(f'Cannot resize {name} of shape '
-                             f'{tuple(ckpt.shape)} to '
+                             f'{tuple(pos_embed.shape)} to '
                              f'{tuple(self.pos_embed.shape)}')
-        MMLogger.get_current_instance().info(
-            f'Resize {name} from {tuple(ckpt.shape)} to '
-            f'{tuple(self.pos_embed.shape)}.')
-        state_dict[name] = self._resize_pos_embed(ckpt,
-                                                  self.patch_resolution)
+        return self._resize_pos_embed(pos_embed, self.patch_resolution)
 
     # ----------------------------------------------------------- freezing
     def _frozen_modules(self):

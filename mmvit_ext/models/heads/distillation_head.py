@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.heads import DeiTClsHead
 
-from mmvit_ext.models.backbones.base_vit import check_choice
+from mmvit_ext.models.utils import check_choice
 from mmvit_ext.registry import MODELS
 
 

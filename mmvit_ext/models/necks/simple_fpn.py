@@ -9,7 +9,7 @@ from torch import Tensor
 
 from mmvit_ext.registry import MODELS
 
-from ..backbones.base_vit import check_choice
+from ..utils import check_choice
 
 SCALE_FACTORS = (4.0, 2.0, 1.0, 0.5, 0.25)
 

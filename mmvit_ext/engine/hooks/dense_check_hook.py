@@ -3,9 +3,9 @@ have the classes of their data."""
 import torch.nn as nn
 
 from mmvit_ext.registry import HOOKS
-from .classifier_check import (ClassifierCheckHook, dataset_num_classes,
+from .classifier_check_hook import (ClassifierCheckHook, dataset_num_classes,
                                describe_split)
-from .hooks import bare_model
+from ..utils import bare_model
 
 #: (attribute path, config key) of the heads that classify, in mmdet
 #: (two-stage and one-stage) and mmseg models.

@@ -62,7 +62,7 @@ def timm_config(model_cfg):
         CannotExpressError: timm has no such model (CeiT, DeepViT) or no
             argument for a setting of it.
     """
-    from mmvit_ext.models.backbones.base_vit import resolve_arch
+    from mmvit_ext.models.utils import resolve_arch
     name, cls = backbone_class(model_cfg)
     backbone = model_cfg['backbone']
     head = model_cfg['head']

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from mmvit_ext.converters.utils import save_checkpoint_atomic
-from .checkpoint import load_checkpoint_file
+from .loading import load_checkpoint_file
 
 
 def converter_main(convert, description, argv=None):

@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 from torch.distributed.fsdp import FullyShardedDataParallel
 
 from mmvit_ext.registry import HOOKS
-from .hooks import bare_model
+from ..utils import bare_model
 
 
 def dataset_num_classes(dataset):

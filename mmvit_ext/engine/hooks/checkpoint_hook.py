@@ -1,36 +1,28 @@
-"""Crash-safe checkpoints, reproducible resume and a non-finite guard.
-
-Both hooks are on in ``configs/_base_/default_runtime.py``:
-
-* :class:`SafeCheckpointHook` is mmengine's ``CheckpointHook`` with every
-  write atomic and ordered, so that a SIGKILL at any moment leaves a work dir
-  that resumes; ``--resume`` picks the newest checkpoint that is intact;
-  checkpoints carry the RNG states; and ``load_from`` / ``tools/test.py``
-  refuse a checkpoint that does not fit the model.
-* :class:`NonFiniteGuardHook` stops training at the first non-finite loss or
-  gradient, before the optimizer step applies it and before any checkpoint
-  of that state is written.
+"""Crash-safe checkpoints and reproducible resume: :class:`SafeCheckpointHook`
+(on in ``configs/_base_/default_runtime.py``) is mmengine's
+``CheckpointHook`` with every write atomic and ordered, so that a SIGKILL at
+any moment leaves a work dir that resumes; ``--resume`` picks the newest
+checkpoint that is intact; checkpoints carry the RNG states; and
+``load_from`` / ``tools/test.py`` refuse a checkpoint that does not fit the
+model.
 """
 import glob
 import os
 import os.path as osp
-import random
 import re
 import zipfile
 
-import numpy as np
-import torch
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.fileio import LocalBackend, register_backend
-from mmengine.hooks import CheckpointHook, Hook
-from mmengine.hooks import LoggerHook as _LoggerHook
-from mmengine.model import is_model_wrapper
+from mmengine.hooks import CheckpointHook
 from torch.distributed.fsdp import FullyShardedDataParallel
 
 from mmvit_ext.converters.utils import unwrap_state_dict
 from mmvit_ext.registry import HOOKS
 from mmvit_ext.utils import atomic_write
-from .checkpoint import check_fits
+from mmvit_ext.utils.rng import get_rng_states, set_rng_states
+from ..checkpoint.loading import check_fits
+from ..utils import bare_model
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -46,37 +38,6 @@ class AtomicLocalBackend(LocalBackend):
 
 
 register_backend('mmvit_ext_atomic', AtomicLocalBackend, force=True)
-
-
-def bare_model(runner):
-    """The runner's model without its DDP (or other) wrapper."""
-    return runner.model.module if is_model_wrapper(runner.model) \
-        else runner.model
-
-
-def get_rng_states():
-    """The python, numpy and torch (and CUDA) RNG states, as plain
-    tensors and tuples that load with ``weights_only=True``."""
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    states = dict(
-        python=random.getstate(),
-        numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos,
-               has_gauss, cached),
-        torch=torch.get_rng_state())
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        states['cuda'] = torch.cuda.get_rng_state_all()
-    return states
-
-
-def set_rng_states(states):
-    """Restore what :func:`get_rng_states` returned."""
-    random.setstate(states['python'])
-    name, keys, pos, has_gauss, cached = states['numpy']
-    np.random.set_state(
-        (name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(states['torch'])
-    if 'cuda' in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states['cuda'])
 
 
 def is_intact(path):
@@ -293,136 +254,3 @@ def _remove_partial_files(folder):
     """Temporary files of writes that a kill interrupted."""
     for path in glob.glob(osp.join(folder, '.*.part')):
         os.remove(path)
-
-
-class NonFiniteError(RuntimeError):
-    """Training produced a non-finite loss or gradient."""
-
-
-@HOOKS.register_module()
-class NonFiniteGuardHook(Hook):
-    """Stop training at the first non-finite loss or gradient.
-
-    Gradients are checked by an optimizer step pre-hook, so a non-finite
-    gradient never reaches the weights: the step is skipped (its gradients
-    are dropped) and training stops after the iteration with a
-    :class:`NonFiniteError` that names the epoch, the iteration, the loss
-    terms and the parameters with non-finite gradients. Mixed precision
-    with a dynamic loss scale is unaffected: the scaler skips overflowing
-    steps before the optimizer sees them. As a last line, no checkpoint with
-    non-finite weights is written.
-
-    Disable it with ``default_hooks.nonfinite=None``.
-
-    Args:
-        check_grads (bool): Check the gradients before each optimizer step.
-            Defaults to True.
-        check_checkpoints (bool): Refuse to save non-finite weights.
-            Defaults to True.
-    """
-    priority = 'ABOVE_NORMAL'
-
-    def __init__(self, check_grads=True, check_checkpoints=True):
-        self.check_grads = check_grads
-        self.check_checkpoints = check_checkpoints
-        self._bad_grads = []
-        self._handles = []
-
-    def before_train(self, runner):
-        if not self.check_grads:
-            return
-        model = bare_model(runner)
-        names = {p: n for n, p in model.named_parameters()}
-        wrappers = runner.optim_wrapper.values() if hasattr(
-            runner.optim_wrapper, 'values') else [runner.optim_wrapper]
-        for wrapper in wrappers:
-            self._handles.append(wrapper.optimizer.register_step_pre_hook(
-                lambda opt, args, kwargs: self._check_grads(
-                    opt, names, kwargs)))
-
-    @torch.compiler.disable  # a host-side check: eager under --compile
-    def _check_grads(self, optimizer, names, step_kwargs=None):
-        if getattr(optimizer, 'found_inf', None) is not None or (
-                step_kwargs and step_kwargs.get('grad_scaler') is not None):
-            # A fused optimizer stepped by an fp16 GradScaler, which hands
-            # it the overflow flag: the kernel skips such a step itself and
-            # the scaler lowers the scale, as for any optimizer.
-            return
-        params = [p for group in optimizer.param_groups
-                  for p in group['params'] if p.grad is not None]
-        if not params:
-            return
-        norms = torch._foreach_norm([p.grad for p in params])
-        if bool(torch.isfinite(torch.stack(norms)).all()):
-            return
-        self._bad_grads += [names.get(p, '?') for p, n in zip(params, norms)
-                            if not torch.isfinite(n)]
-        for p in params:  # nothing to step: the weights stay finite
-            p.grad = None
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
-        terms = {k: float(v.detach() if torch.is_tensor(v) else v)
-                 for k, v in (outputs or {}).items() if 'loss' in k}
-        bad_terms = [k for k, v in terms.items() if not np.isfinite(v)]
-        if not bad_terms and not self._bad_grads:
-            return
-        loss = ', '.join(f'{k}={v:.4g}' for k, v in terms.items())
-        grads = ''
-        if self._bad_grads:
-            shown = self._bad_grads[:5]
-            more = len(self._bad_grads) - len(shown)
-            grads = (f'; non-finite gradients in {shown}'
-                     + (f' and {more} more' if more else '')
-                     + ' (that step was skipped)')
-        raise NonFiniteError(
-            f'non-finite training at epoch {runner.epoch + 1}, iteration '
-            f'{runner.iter + 1} (batch {batch_idx + 1} of the epoch): loss '
-            f'terms {loss}{grads}. Training stopped; no checkpoint of this '
-            'state was written. Lower the learning rate, clip gradients '
-            '(optim_wrapper.clip_grad) or check the data.')
-
-    def after_train(self, runner):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-
-    def before_save_checkpoint(self, runner, checkpoint):
-        if not self.check_checkpoints:
-            return
-        bad = [k for k, v in checkpoint['state_dict'].items()
-               if torch.is_tensor(v) and v.is_floating_point()
-               and not bool(torch.isfinite(v).all())]
-        if bad:
-            raise NonFiniteError(
-                f'refusing to save a checkpoint at epoch {runner.epoch + 1},'
-                f' iteration {runner.iter}: non-finite weights in '
-                f'{bad[:10]}')
-
-
-@HOOKS.register_module()
-class LoggerHook(_LoggerHook):
-    """mmengine's ``LoggerHook`` that logs short runs often enough to draw
-    their curves.
-
-    mmengine logs every ``interval`` iterations, so a run shorter than a few
-    intervals leaves one point, or none, in ``vis_data/scalars.json``. Here,
-    before training, a run of fewer than ``interval * min_points``
-    iterations gets the interval that logs it about ``min_points`` times
-    (every iteration at the least).
-
-    Args:
-        interval (int): The logging interval of long runs. Defaults to 10.
-        min_points (int): The points a short run logs; 0 keeps
-            ``interval``. Defaults to 50.
-        **kwargs: mmengine's ``LoggerHook`` arguments.
-    """
-
-    def __init__(self, interval=10, min_points=50, **kwargs):
-        super().__init__(interval=interval, **kwargs)
-        self.min_points = min_points
-
-    def before_train(self, runner):
-        total = runner.max_iters
-        if self.min_points and total < self.interval * self.min_points:
-            self.interval = max(1, total // self.min_points)

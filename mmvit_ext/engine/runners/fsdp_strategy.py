@@ -1,5 +1,6 @@
-"""FSDP that trains like one process: mmengine's ``FlexibleRunner`` and
-``FSDPStrategy``, with what they get wrong on 2 or more ranks set right.
+"""FSDP that trains like one process: mmengine's ``FSDPStrategy`` (run by
+:class:`~mmvit_ext.engine.FlexibleRunner`), with what it gets wrong on 2 or
+more ranks set right.
 
 mmengine 0.10.7 builds the optimizer after wrapping the model. With
 ``use_orig_params=True`` every parameter is then a 1-D view of its shard,
@@ -28,7 +29,6 @@ import torch
 from mmengine._strategy import FSDPStrategy as _FSDPStrategy
 from mmengine.dist import is_main_process
 from mmengine.optim import BaseOptimWrapper, build_optim_wrapper
-from mmengine.runner import FlexibleRunner as _FlexibleRunner
 from mmengine.utils import get_git_hash
 from mmpretrain.models.backbones.vision_transformer import \
     TransformerEncoderLayer
@@ -38,10 +38,8 @@ from torch.distributed.fsdp import FullOptimStateDictConfig
 from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
 
-from mmvit_ext.registry import FUNCTIONS, RUNNERS, STRATEGIES
+from mmvit_ext.registry import FUNCTIONS, STRATEGIES
 from mmvit_ext.utils import atomic_write
-from .hooks import SafeCheckpointHook
-from .console import quiet_console
 
 #: What FSDP and torch's activation checkpointing add to parameter names.
 _WRAPPER_PREFIXES = re.compile(
@@ -312,23 +310,3 @@ class FSDPStrategy(_FSDPStrategy):
         if is_main_process():
             with atomic_write(filename) as f:
                 torch.save(checkpoint, f)
-
-
-@RUNNERS.register_module()
-class FlexibleRunner(_FlexibleRunner):
-    """mmengine's ``FlexibleRunner`` (strategies: FSDP, DeepSpeed, ...) with
-    our runner's habits: the start-up dump goes to the log file only, and
-    ``--resume`` without a path takes the newest intact checkpoint (as
-    :class:`~mmvit_ext.engine.SafeCheckpointHook` does for ``Runner``)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        quiet_console(self.logger)
-
-    def load_or_resume(self):
-        # This runner loads before ``before_run``, where the hook would.
-        if self._resume is True and self._load_from is None:
-            for hook in self.hooks:
-                if isinstance(hook, SafeCheckpointHook):
-                    hook.point_at_newest_intact(self)
-        return super().load_or_resume()

@@ -10,8 +10,8 @@ from mmengine.runner import runner as mmengine_runner
 from mmvit_ext.registry import RUNNERS
 from mmvit_ext.utils import atomic_write
 from .console import quiet_console
-from .fsdp import FlexibleRunner
-from .hooks import bare_model
+from .flexible_runner import FlexibleRunner
+from ..utils import bare_model
 
 _mmengine_save_checkpoint = mmengine_runner.save_checkpoint
 

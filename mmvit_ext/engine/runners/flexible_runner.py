@@ -1,0 +1,27 @@
+"""mmengine's ``FlexibleRunner``, which runs the strategies (FSDP,
+DeepSpeed, ...), with our runner's habits."""
+from mmengine.runner import FlexibleRunner as _FlexibleRunner
+
+from mmvit_ext.registry import RUNNERS
+from ..hooks.checkpoint_hook import SafeCheckpointHook
+from .console import quiet_console
+
+
+@RUNNERS.register_module()
+class FlexibleRunner(_FlexibleRunner):
+    """mmengine's ``FlexibleRunner`` (strategies: FSDP, DeepSpeed, ...) with
+    our runner's habits: the start-up dump goes to the log file only, and
+    ``--resume`` without a path takes the newest intact checkpoint (as
+    :class:`~mmvit_ext.engine.SafeCheckpointHook` does for ``Runner``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        quiet_console(self.logger)
+
+    def load_or_resume(self):
+        # This runner loads before ``before_run``, where the hook would.
+        if self._resume is True and self._load_from is None:
+            for hook in self.hooks:
+                if isinstance(hook, SafeCheckpointHook):
+                    hook.point_at_newest_intact(self)
+        return super().load_or_resume()
