@@ -28,7 +28,7 @@ def table(out):
 
 def test_benchmark_reports_consistent_throughput_and_utilisation():
     out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,amp', '--batch-size',
-              '8', '--iters', '2', '--peak-size', '256')
+              '8', '--iters', '2', '--rounds', '1', '--peak-size', '256')
     peak_line = next(ln for ln in out.splitlines()
                      if ln.startswith('matmul peak'))
     peaks = dict(re.findall(r'(bfloat16|float16|float32) (\d+) GFLOP/s',
