@@ -31,13 +31,22 @@ mean square of its outputs. ``--compare-global`` adds a row for the same
 backbone with global attention in every block and no relative positions,
 for a config with ViTDet's window attention.
 
+``--attn-impl`` sets our models' attention (``auto``, ``sdpa``, ``math``;
+default: as the config says). ``--attention`` measures the attention alone
+instead of models: forward and forward+backward of ``sdpa`` and ``math``
+over a grid of ``--tokens`` and ``--heads-dims`` at ``--batch-size``, for
+each dtype of ``--settings``, with the speed-up of the explicit matmuls, the
+crossover length and what ``auto`` picks.
+
 Usage:
+    python tools/analysis_tools/benchmark.py --attention [--settings fp32,amp]
+        [--tokens 50,197,785] [--heads-dims 6x64,4x48] [--batch-size 16]
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...]
         [--settings fp32,amp,compile+amp] [--amp] [--compile]
         [--amp-dtype bfloat16|float16] [--compare-timm]
         [--compare-official DIR] [--with-cp] [--backbone] [--shape H [W]]
         [--compare-global] [--batch-size 32] [--iters 10] [--rounds 3]
-        [--profile N] [--device cpu]
+        [--attn-impl auto|sdpa|math] [--profile N] [--device cpu]
 """
 import argparse
 import functools
@@ -87,7 +96,7 @@ VITDET_KEYS = ('window_size', 'window_block_indexes', 'global_attn_indexes',
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('configs', nargs='+', help='model config files')
+    parser.add_argument('configs', nargs='*', help='model config files')
     parser.add_argument('--settings',
                         help=f'comma-separated, of {list(SETTINGS)}')
     parser.add_argument('--amp', action='store_true',
@@ -127,8 +136,33 @@ def parse_args(argv=None):
                         help='after the table, the N ops that take the most '
                         'time in a training step of each row '
                         '(torch.profiler)')
+    parser.add_argument('--attn-impl', choices=['auto', 'sdpa', 'math'],
+                        help="our models' attention (default: the "
+                        "config's)")
+    parser.add_argument('--attention', action='store_true',
+                        help='time the attention implementations over a '
+                        'grid instead of models')
+    parser.add_argument('--tokens', default='50,65,145,197,257,401,577,785',
+                        help='with --attention: sequence lengths')
+    parser.add_argument('--heads-dims', default='3x64,6x64,12x64,4x48',
+                        help='with --attention: HEADSxDIM pairs')
     parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.attention and args.configs:
+        parser.error('--attention times the attention alone: give no '
+                     f'configs (got {args.configs})')
+    if not args.attention and not args.configs:
+        parser.error('give one or more configs, or --attention')
+    if args.attention:
+        try:
+            args.tokens = [int(t) for t in args.tokens.split(',')]
+            args.heads_dims = [tuple(int(n) for n in hd.split('x'))
+                               for hd in args.heads_dims.split(',')]
+            assert all(len(hd) == 2 for hd in args.heads_dims)
+        except (ValueError, AssertionError):
+            parser.error(f'--tokens {args.tokens!r} must be ints and '
+                         f'--heads-dims {args.heads_dims!r} HEADSxDIM pairs, '
+                         'comma-separated')
     if args.shape and len(args.shape) > 2:
         parser.error(f'--shape takes H or H W, got {args.shape}')
     if args.compare_global and not args.backbone:
@@ -219,8 +253,8 @@ def build(impl, config, args):
     (H, W) and a label."""
     size = model_info(config, args.shape)[2]
     if args.backbone:
-        return build_backbone(impl, config), size, backbone_label(
-            impl, config)
+        return with_attn_impl(build_backbone(impl, config), args), size, \
+            backbone_label(impl, config)
     if impl == 'timm':
         import timm
         name = timm_name(config)
@@ -244,8 +278,16 @@ def build(impl, config, args):
     cfg = drop_teacher(Config.fromfile(config))
     if impl == 'cp':
         cfg.model.backbone.with_cp = True
-    model = get_model(cfg)
+    model = with_attn_impl(get_model(cfg), args)
     return model, size, os.path.splitext(os.path.basename(config))[0]
+
+
+def with_attn_impl(model, args):
+    """Our model with ``--attn-impl``'s attention, if given."""
+    if args.attn_impl:
+        from mmvit_ext.models.layers import set_attn_impl
+        set_attn_impl(model, args.attn_impl)
+    return model
 
 
 def build_backbone(impl, config):
@@ -298,6 +340,82 @@ def timed(step, iters, device):
         step()
     sync(device)
     return (time.perf_counter() - start) / iters
+
+
+def attention_grid(args):
+    """``--attention``: forward and forward+backward milliseconds of each
+    implementation for every cell of the grid, taken in turn over
+    ``--rounds`` (medians), and the table."""
+    from mmvit_ext.models.layers import attend, choose_attn_impl
+    device = torch.device(args.device)
+    dtypes = sorted({setting_dtype(s, args) for s in args.settings},
+                    key=str)
+    rows = []
+    for dtype in dtypes:
+        for heads, dim in args.heads_dims:
+            for tokens in args.tokens:
+                shape = (args.batch_size, heads, tokens, dim)
+                q, k, v = (torch.randn(shape, device=device, dtype=dtype,
+                                       requires_grad=True)
+                           for _ in range(3))
+                grad = torch.randn(shape, device=device, dtype=dtype)
+
+                def fwd(impl):
+                    with torch.no_grad():
+                        attend(q, k, v, impl=impl)
+
+                def fwd_bwd(impl):
+                    attend(q, k, v, impl=impl).backward(grad)
+
+                times = {(impl, mode.__name__): [] for impl in ('sdpa',
+                                                                'math')
+                         for mode in (fwd, fwd_bwd)}
+                for _ in range(args.rounds):
+                    for (impl, name), runs in times.items():
+                        mode = fwd if name == 'fwd' else fwd_bwd
+                        runs.append(1e3 * timed(lambda: mode(impl),
+                                                args.iters, device))
+                row = {key: statistics.median(runs)
+                       for key, runs in times.items()}
+                row.update(dtype=str(dtype).replace('torch.', ''),
+                           heads=heads, dim=dim, tokens=tokens,
+                           auto=choose_attn_impl(q.detach()))
+                rows.append(row)
+    print_attention_table(rows, args)
+
+
+def print_attention_table(rows, args):
+    print(f'attention alone on {args.device}, batch {args.batch_size}: '
+          f'ms per call, median of {args.rounds} round(s) of {args.iters} '
+          'timed calls; speed-up = sdpa / math time')
+    print('| dtype | heads | head dim | tokens | sdpa fwd+bwd | '
+          'math fwd+bwd | math speed-up | sdpa fwd | math fwd | '
+          'math speed-up fwd | faster | auto |')
+    print('|' + '---|' * 12)
+    for r in rows:
+        up, up_fwd = (r[('sdpa', m)] / r[('math', m)]
+                      for m in ('fwd_bwd', 'fwd'))
+        print(f"| {r['dtype']} | {r['heads']} | {r['dim']} | {r['tokens']} "
+              f"| {r[('sdpa', 'fwd_bwd')]:.2f} | {r[('math', 'fwd_bwd')]:.2f}"
+              f" | {up:.2f}x | {r[('sdpa', 'fwd')]:.2f} | "
+              f"{r[('math', 'fwd')]:.2f} | {up_fwd:.2f}x | "
+              f"{'math' if up > 1 else 'sdpa'} | {r['auto']} |")
+    for dtype in dict.fromkeys(r['dtype'] for r in rows):
+        for heads, dim in args.heads_dims:
+            cells = [r for r in rows if (r['dtype'], r['heads'], r['dim'])
+                     == (dtype, heads, dim)]
+            wins = [r['tokens'] for r in cells
+                    if r[('math', 'fwd_bwd')] < r[('sdpa', 'fwd_bwd')]]
+            loses = [r['tokens'] for r in cells if r['tokens'] not in wins]
+            where = (f'math faster up to {max(wins)} tokens' if wins and
+                     (not loses or max(wins) < min(loses)) else
+                     f'math faster at {wins}' if wins else 'sdpa faster at '
+                     'every length')
+            print(f'crossover {dtype} {heads}x{dim} (fwd+bwd): {where}')
+    agree = sum((r['auto'] == 'math') == (r[('math', 'fwd_bwd')] <
+                                          r[('sdpa', 'fwd_bwd')])
+                for r in rows)
+    print(f"auto picks the faster fwd+bwd in {agree} of {len(rows)} cells")
 
 
 def measure_peak(dtype, args):
@@ -391,6 +509,8 @@ def run_worker(args, *what):
         cmd += ['--backbone']
     if args.shape:
         cmd += ['--shape', *map(str, args.shape)]
+    if args.attn_impl:
+        cmd += ['--attn-impl', args.attn_impl]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f'benchmark worker {what} failed:\n'
@@ -477,6 +597,8 @@ def print_ratios(rows):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.attention:
+        return attention_grid(args)
     if args.worker:
         if args.worker[0] == 'peak':
             dtype = getattr(torch, args.worker[1])

@@ -24,6 +24,7 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import build_norm_layer, resize_pos_embed
 
 from mmvit_ext.engine.checkpoint.loading import load_pretrained
+from ..layers.attention import ATTN_IMPLS, set_attn_impl
 from ..layers.checkpointing import run_block
 from ..layers.pos_embed import interpolate_pos_embed
 from ..utils import (check_choice, check_heads, check_stem, normalize_indices,
@@ -75,6 +76,16 @@ class TokenBackboneMixin(CheckpointAdaptMixin):
         for cfg in pretrained:
             load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
                             map_location=cfg.get('map_location', 'cpu'))
+
+    def _set_attn_impl(self, attn_impl):
+        """Check ``attn_impl`` and set it on every attention module (after
+        the blocks are built): ``'auto'``, ``'sdpa'`` or ``'math'``, the
+        same numbers and keys (see
+        :func:`~mmvit_ext.models.layers.attend`)."""
+        check_choice(f'{type(self).__name__} attn_impl', attn_impl,
+                     ATTN_IMPLS)
+        self.attn_impl = attn_impl
+        set_attn_impl(self, attn_impl)
 
     def _set_frozen_stages(self, frozen_stages, num_stages):
         """Check ``frozen_stages`` against ``num_stages`` and freeze."""

@@ -5,6 +5,7 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 
 from mmvit_ext.registry import MODELS
+from ..layers.attention import UnbindQKVAttention
 from ..layers.checkpointing import run_block
 from ..layers.padding import pad_to_tile, tiled_size
 from ..layers.vitdet import refuse_vitdet
@@ -138,6 +139,8 @@ class CeiTBlock(BaseModule):
         self.ln2 = build_norm_layer(norm_cfg, embed_dims)
         self.leff = LeFF(embed_dims, feedforward_channels, leff_kernel_size,
                          leff_with_bn, num_extra_tokens, act_cfg)
+        # The same keys and values; its forward attends by attn_impl.
+        self.attn.__class__ = UnbindQKVAttention
         self.drop_path = self.attn.out_drop  # the same DropPath
 
     def forward(self, x, hw):
@@ -186,13 +189,12 @@ class CeiT(VisionTransformerBase):
         leff_with_bn (bool): BatchNorm in LeFF. Defaults to True.
 
     The other arguments (``out_indices``, ``out_type``, ``with_cls_token``,
-    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``,
-    ``drop_path_rate``, ``qkv_bias``, ``norm_cfg``, ``act_cfg``,
-    ``final_norm``, ``frozen_stages``, ``interpolate_mode``, ``with_cp``,
-    ``init_cfg``) are as for :class:`DeiT3`. ViTDet's options of
-    :class:`DeiT3`, ``window_size`` and ``use_rel_pos``, must stay 0 and
-    False here, since its LeFF blocks and LCA head are built around the
-    class token, which ViTDet's blocks drop.
+    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``, ``drop_path_rate``,
+    ``qkv_bias``, ``norm_cfg``, ``act_cfg``, ``final_norm``, ``frozen_stages``,
+    ``interpolate_mode``, ``with_cp``, ``attn_impl``, ``init_cfg``) are as for
+    :class:`DeiT3`. ViTDet's options of :class:`DeiT3`, ``window_size`` and
+    ``use_rel_pos``, must stay 0 and False here, since its LeFF blocks and LCA
+    head are built around the class token, which ViTDet's blocks drop.
     """
     arch_zoo = {
         **dict.fromkeys(['t', 'tiny'], dict(
@@ -226,6 +228,7 @@ class CeiT(VisionTransformerBase):
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
                  with_cp=False,
+                 attn_impl='auto',
                  window_size=0,
                  use_rel_pos=False,
                  init_cfg=None):
@@ -262,6 +265,7 @@ class CeiT(VisionTransformerBase):
                 norm_cfg=norm_cfg) for i in range(self.num_layers)
         ])
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
+        self._set_attn_impl(attn_impl)
 
     def forward_layer(self, layer, x, hw):
         return run_block(layer, x, hw, with_cp=self.with_cp)

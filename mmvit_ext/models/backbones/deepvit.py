@@ -8,6 +8,7 @@ from mmengine.model import BaseModule, ModuleList, Sequential
 from mmpretrain.models.utils import LayerScale, build_norm_layer
 
 from mmvit_ext.registry import MODELS
+from ..layers.attention import attend
 from ..layers.padding import exportable_patch_embed, pad_to_tile, tiled_size
 from ..layers.vitdet import refuse_vitdet
 from ..utils import check_choice, check_positive_ints, resolve_arch
@@ -20,8 +21,11 @@ class ReAttention(BaseModule):
     The softmaxed attention maps of the heads are mixed by a learnable
     H x H matrix Θ (a 1x1 conv with bias over the head axis), normalised by
     BatchNorm over the heads and optionally scaled, before they weigh the
-    values. ``re_attention=False`` gives plain attention.
+    values. ``re_attention=False`` gives plain attention, by ``attn_impl``
+    (see :func:`~mmvit_ext.models.layers.attend`); re-attention
+    needs the maps, so it is always explicit.
     """
+    attn_impl = 'auto'
 
     def __init__(self,
                  embed_dims,
@@ -51,13 +55,19 @@ class ReAttention(BaseModule):
         # (B, N, 3C) -> 3 x (B, h, N, d)
         q, k, v = self.qkv(x).reshape(B, N, 3, self.num_heads,
                                       -1).permute(2, 0, 3, 1, 4)
-        attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
-        attn = self.attn_drop(attn)  # (B, h, N, N)
-        if self.re_attention:
-            attn = self.theta_norm(self.theta(attn)) * self.theta_scale
-        if self.recorded is not None:
-            self.recorded.append(attn)
-        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        if self.re_attention or self.recorded is not None:
+            # Re-attention mixes the maps themselves: they are explicit.
+            attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+            attn = self.attn_drop(attn)  # (B, h, N, N)
+            if self.re_attention:
+                attn = self.theta_norm(self.theta(attn)) * self.theta_scale
+            if self.recorded is not None:
+                self.recorded.append(attn)
+            x = attn @ v
+        else:  # a plain block: by attn_impl
+            x = attend(q, k, v, dropout_p=self.attn_drop.p
+                       if self.training else 0., impl=self.attn_impl)
+        x = x.transpose(1, 2).reshape(B, N, C)
         return self.proj_drop(self.proj(x))
 
 
@@ -226,13 +236,12 @@ class DeepViT(VisionTransformerBase):
             Defaults to None.
 
     The other arguments (``out_indices``, ``out_type``, ``with_cls_token``,
-    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``,
-    ``drop_path_rate``, ``qkv_bias``, ``norm_cfg``, ``act_cfg``,
-    ``final_norm``, ``frozen_stages``, ``interpolate_mode``, ``with_cp``,
-    ``init_cfg``) are as for :class:`DeiT3`. ViTDet's options of
-    :class:`DeiT3`, ``window_size`` and ``use_rel_pos``, must stay 0 and
-    False here, since its re-attention mixes every head's full attention
-    map and its blocks carry the class token.
+    ``with_dist_token``, ``drop_rate``, ``attn_drop_rate``, ``drop_path_rate``,
+    ``qkv_bias``, ``norm_cfg``, ``act_cfg``, ``final_norm``, ``frozen_stages``,
+    ``interpolate_mode``, ``with_cp``, ``attn_impl``, ``init_cfg``) are as for
+    :class:`DeiT3`. ViTDet's options of :class:`DeiT3`, ``window_size`` and
+    ``use_rel_pos``, must stay 0 and False here, since its re-attention mixes
+    every head's full attention map and its blocks carry the class token.
     """
     _deepvit_b = dict(
         embed_dims=384, num_heads=12, mlp_ratio=3, re_attention=True,
@@ -279,6 +288,7 @@ class DeepViT(VisionTransformerBase):
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
                  with_cp=False,
+                 attn_impl='auto',
                  window_size=0,
                  use_rel_pos=False,
                  init_cfg=None):
@@ -339,6 +349,7 @@ class DeepViT(VisionTransformerBase):
                 norm_cfg=norm_cfg) for i in range(self.num_layers)
         ])
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
+        self._set_attn_impl(attn_impl)
 
     def _re_attention_per_block(self, spec):
         """``re_attention`` as one bool per block."""

@@ -82,6 +82,11 @@ class DeiT3(ViTDetMixin, VisionTransformerBase):
         with_cp (bool): Activation checkpointing: each block's activations
             are recomputed in the backward instead of kept, trading compute
             for memory. Gradients are unchanged. Defaults to False.
+        attn_impl (str): How the blocks attend: ``'sdpa'`` (PyTorch's fused
+            kernel), ``'math'`` (two matmuls and a softmax) or ``'auto'``,
+            which picks per call from the device, dtype and sequence length
+            (see :func:`~mmvit_ext.models.layers.attend`). The same numbers
+            and keys. Defaults to ``'auto'``.
         window_size (int): ViTDet's window attention: blocks attend within
             non-overlapping windows of ``window_size`` x ``window_size``
             patch tokens (the grid zero-padded to whole windows, then
@@ -165,6 +170,7 @@ class DeiT3(ViTDetMixin, VisionTransformerBase):
                  patch_cfg=dict(),
                  layer_cfgs=dict(),
                  with_cp=False,
+                 attn_impl='auto',
                  window_size=0,
                  window_block_indexes=None,
                  global_attn_indexes=None,
@@ -219,6 +225,7 @@ class DeiT3(ViTDetMixin, VisionTransformerBase):
                                    **_layer_cfg))
 
         self._init_outputs(out_indices, final_norm, norm_cfg, frozen_stages)
+        self._set_attn_impl(attn_impl)
 
 
 @MODELS.register_module()

@@ -120,6 +120,11 @@ class PiT(TokenBackboneMixin, BaseBackbone):
         with_cp (bool): Activation checkpointing: each block's activations
             are recomputed in the backward instead of kept, trading compute
             for memory. Gradients are unchanged. Defaults to False.
+        attn_impl (str): How the blocks attend: ``'sdpa'`` (PyTorch's fused
+            kernel), ``'math'`` (two matmuls and a softmax) or ``'auto'``,
+            which picks per call, so per stage, from the device, dtype and
+            sequence length (see :func:`~mmvit_ext.models.layers.attend`).
+            The same numbers and keys. Defaults to ``'auto'``.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
     arch_zoo = {
@@ -166,6 +171,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
                  frozen_stages=-1,
                  interpolate_mode='bicubic',
                  with_cp=False,
+                 attn_impl='auto',
                  init_cfg=None):
         super().__init__(init_cfg)
         self.with_cp = with_cp
@@ -258,6 +264,7 @@ class PiT(TokenBackboneMixin, BaseBackbone):
                  module=f'stages.{i}') for i in self.out_indices
         ]
         self._set_frozen_stages(frozen_stages, self.num_stages)
+        self._set_attn_impl(attn_impl)
 
     @property
     def num_layers(self):

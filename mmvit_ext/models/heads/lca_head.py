@@ -7,18 +7,21 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.models.utils import build_norm_layer
 
 from mmvit_ext.registry import MODELS
+from ..layers.attention import ATTN_IMPLS, attend, set_attn_impl
+from ..utils import check_choice
 
 
 class LCAAttention(BaseModule):
     """Attention whose only query is the last token (the last layer's class
     token); keys and values are all tokens. One ``qkv`` Linear, as in the
-    official code."""
+    official code; the attention by ``attn_impl`` (see
+    :func:`~mmvit_ext.models.layers.attend`)."""
+    attn_impl = 'auto'
 
     def __init__(self, embed_dims, num_heads, qkv_bias=True, attn_drop=0.,
                  proj_drop=0., init_cfg=None):
         super().__init__(init_cfg)
         self.num_heads = num_heads
-        self.scale = (embed_dims // num_heads)**-0.5
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
         self.attn_drop = nn.Dropout(attn_drop)
         self.proj = nn.Linear(embed_dims, embed_dims)
@@ -29,9 +32,9 @@ class LCAAttention(BaseModule):
         # (B, L, 3C) -> 3 x (B, h, L, d); only the last token queries.
         q, k, v = self.qkv(x).reshape(B, L, 3, self.num_heads,
                                       -1).permute(2, 0, 3, 1, 4)
-        attn = ((q[:, :, -1:] * self.scale) @ k.transpose(-2, -1))
-        attn = self.attn_drop(attn.softmax(dim=-1))  # (B, h, 1, L)
-        x = (attn @ v).transpose(1, 2).reshape(B, 1, C)
+        x = attend(q[:, :, -1:], k, v, dropout_p=self.attn_drop.p
+                   if self.training else 0., impl=self.attn_impl)
+        x = x.transpose(1, 2).reshape(B, 1, C)  # (B, h, 1, d) -> (B, 1, C)
         return self.proj_drop(self.proj(x))
 
 
@@ -81,6 +84,8 @@ class LCAClsHead(ClsHead):
         attn_drop_rate (float): Defaults to 0.
         norm_cfg (dict): Defaults to ``dict(type='LN', eps=1e-6)``.
         act_cfg (dict): Defaults to ``dict(type='GELU')``.
+        attn_impl (str): ``'auto'``, ``'sdpa'`` or ``'math'``, as for the
+            backbones. Defaults to ``'auto'``.
         init_cfg (dict): Defaults to a truncated normal for Linear layers.
         **kwargs: ``loss``, ``topk``, ``cal_acc`` of ``ClsHead``.
     """
@@ -96,9 +101,11 @@ class LCAClsHead(ClsHead):
                  attn_drop_rate=0.,
                  norm_cfg=dict(type='LN', eps=1e-6),
                  act_cfg=dict(type='GELU'),
+                 attn_impl='auto',
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=.02),
                  **kwargs):
         super().__init__(init_cfg=init_cfg, **kwargs)
+        check_choice('LCAClsHead attn_impl', attn_impl, ATTN_IMPLS)
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.num_layers = num_layers
@@ -108,6 +115,8 @@ class LCAClsHead(ClsHead):
                             drop_rate, attn_drop_rate, norm_cfg, act_cfg)
         self.norm = build_norm_layer(norm_cfg, in_channels)
         self.fc = nn.Linear(in_channels, num_classes)
+        self.attn_impl = attn_impl
+        set_attn_impl(self, attn_impl)
 
     def init_weights(self):
         super().init_weights()

@@ -1,7 +1,8 @@
 """Blocks shared by the backbones: attention variants, windows, relative
 positions, ViTDet's blocks, padding that survives export, position-embedding
 resizing and activation checkpointing. Nothing here imports a backbone."""
-from .attention import UnbindQKVAttention, WindowAttention
+from .attention import (ATTN_IMPLS, UnbindQKVAttention, WindowAttention,
+                        attend, choose_attn_impl, set_attn_impl)
 from .block import (ScaledMaskDropPath, TransformerEncoderLayer,
                     WindowedEncoderLayer)
 from .checkpointing import run_block
@@ -14,6 +15,7 @@ from .vitdet import ViTDetMixin, refuse_vitdet
 from .window import window_partition, window_unpartition
 
 __all__ = [
+    'ATTN_IMPLS', 'attend', 'choose_attn_impl', 'set_attn_impl',
     'ExportablePadding', 'ScaledMaskDropPath', 'TransformerEncoderLayer',
     'UnbindQKVAttention', 'ViTDetMixin', 'WindowAttention',
     'WindowedEncoderLayer', 'decomposed_rel_pos_bias',

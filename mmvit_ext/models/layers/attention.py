@@ -5,17 +5,91 @@
   ``unbind``.
 - :class:`WindowAttention`: ViTDet's attention over a token grid, inside
   non-overlapping windows or globally, with optional decomposed relative
-  positions as an additive bias of PyTorch's fused
-  ``scaled_dot_product_attention``.
+  positions as an additive bias.
+
+Both compute ``softmax(q k^T / sqrt(d) + bias) v`` through
+:func:`attend`, by PyTorch's fused ``scaled_dot_product_attention``
+(``'sdpa'``) or by two matmuls and a softmax (``'math'``), as their
+``attn_impl`` says; ``'auto'`` picks per call (:func:`choose_attn_impl`).
 """
+import os
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.utils import MultiheadAttention
 
+from .exporting import is_exporting
 from .rel_pos import decomposed_rel_pos_bias
 from .window import window_partition, window_unpartition
+
+#: The values of every backbone's ``attn_impl``.
+ATTN_IMPLS = ('auto', 'sdpa', 'math')
+
+
+def _math_max_tokens():
+    value = os.environ.get('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS', '640')
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f'MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS {value!r} is '
+                         'not an int (a sequence length)') from None
+
+
+#: ``'auto'`` trains on a CPU in bf16 with the explicit matmuls up to this
+#: many tokens, the fused kernel above. Measured by ``benchmark.py
+#: --attention`` (docs/benchmarks.md): the matmuls' forward+backward is
+#: 1.1-5x the fused kernel's up to 677 tokens and slower from 730.
+#: ``MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS`` overrides it (0: never).
+CPU_BF16_MATH_MAX_TOKENS = _math_max_tokens()
+
+
+def choose_attn_impl(q, impl='auto'):
+    """``'sdpa'`` or ``'math'`` for queries ``q`` (B, heads, N, d).
+
+    ``'auto'`` takes the explicit matmuls where they were measured faster:
+    a training step (``q`` requires grad) on a CPU in bf16 with at most
+    ``CPU_BF16_MATH_MAX_TOKENS`` tokens. Everywhere else it keeps the
+    fused kernel: inference (the fused forward alone is as fast or faster
+    at every measured length), fp32 (the matmuls gain at most 1.26x, below
+    200 tokens), fp16 (not measured), CUDA (not measured here), and while
+    exporting, where the length may be symbolic.
+    """
+    if impl != 'auto':
+        return impl
+    if is_exporting() or q.device.type != 'cpu' or \
+            q.dtype != torch.bfloat16 or not q.requires_grad:
+        return 'sdpa'
+    return 'math' if q.shape[-2] <= CPU_BF16_MATH_MAX_TOKENS else 'sdpa'
+
+
+def attend(q, k, v, attn_mask=None, dropout_p=0., impl='auto'):
+    """``softmax(q k^T / sqrt(d) + attn_mask) v`` of (B, heads, N, d)
+    tensors, by ``impl`` (see ``ATTN_IMPLS``): the same numbers within
+    the dtype's rounding, forward and backward."""
+    if choose_attn_impl(q, impl) == 'sdpa':
+        return F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, dropout_p=dropout_p)
+    attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+    if attn_mask is not None:
+        attn = attn + attn_mask
+    attn = attn.softmax(dim=-1)
+    if dropout_p:
+        attn = F.dropout(attn, p=dropout_p)
+    return attn @ v
+
+
+def set_attn_impl(module, impl):
+    """Set ``attn_impl`` on every attention module inside ``module``
+    (those with an ``attn_impl`` attribute); no weight or key changes."""
+    if impl not in ATTN_IMPLS:
+        raise ValueError(f'attn_impl {impl!r} is not one of '
+                         f'{list(ATTN_IMPLS)}')
+    for m in module.modules():
+        if hasattr(type(m), 'attn_impl'):
+            m.attn_impl = impl
+    return module
 
 
 class UnbindQKVAttention(MultiheadAttention):
@@ -26,8 +100,10 @@ class UnbindQKVAttention(MultiheadAttention):
     three zero tensors the size of ``qkv`` and adds them up in the backward;
     ``unbind``'s backward stacks the three gradients once (as timm does).
     Same parameters and values; the DeiT III-S training step is ~7% faster
-    on a CPU.
+    on a CPU. The attention itself is :func:`attend` by ``attn_impl``.
     """
+    #: ``'auto'``, ``'sdpa'`` or ``'math'`` (see :func:`attend`).
+    attn_impl = 'auto'
 
     def qkv_heads(self, x):
         """(B, N, C) tokens -> q, k and v, each (B, heads, N, head_dims)."""
@@ -40,7 +116,7 @@ class UnbindQKVAttention(MultiheadAttention):
         B, N, _ = x.shape
         q, k, v = self.qkv_heads(x)
         attn_drop = self.attn_drop if self.training else 0.
-        x = self.scaled_dot_product_attention(q, k, v, dropout_p=attn_drop)
+        x = attend(q, k, v, dropout_p=attn_drop, impl=self.attn_impl)
         x = x.transpose(1, 2).reshape(B, N, self.embed_dims)
         x = self.out_drop(self.gamma1(self.proj_drop(self.proj(x))))
         if self.v_shortcut:
@@ -103,10 +179,17 @@ class WindowAttention(UnbindQKVAttention):
         bias = decomposed_rel_pos_bias(
             q, self.rel_pos_h, self.rel_pos_w, (h, w), (h, w)) \
             if self.use_rel_pos else None
-        x = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=bias,
-            dropout_p=self.attn_drop if self.training else 0.)
-        x = self.proj(x.transpose(1, 2).reshape(b, h, w, C))
+        x = attend(q, k, v, attn_mask=bias,
+                   dropout_p=self.attn_drop if self.training else 0.,
+                   impl=self.attn_impl)
+        x = x.transpose(1, 2)
+        if is_exporting():
+            # The dynamo ONNX exporter decomposes the fused kernel into an
+            # output of other strides than the traced one, under which the
+            # view that reshape is recorded as fails: copy first (eager
+            # copies here anyway).
+            x = x.clone(memory_format=torch.contiguous_format)
+        x = self.proj(x.reshape(b, h, w, C))
         if self.window_size:
             x = window_unpartition(x, self.window_size, padded_hw, hw)
         x = x.reshape(B, N, C)
