@@ -166,14 +166,17 @@ class VisionTransformerBase(TokenBackboneMixin, BaseBackbone):
 
     # ------------------------------------------------------------ building
     def _init_arch(self, arch, in_channels, img_size, patch_size=None,
-                   with_cp=False):
+                   with_cp=False, overrides=None):
         """Resolve ``arch`` (a zoo name or a dict) into
-        ``self.arch_settings``, set the widths and the input, and check
-        them. Returns the settings."""
+        ``self.arch_settings``, with the ``overrides`` that are not None on
+        top, set the widths and the input, and check them. Returns the
+        settings."""
         name = type(self).__name__
         self.with_cp = with_cp
         self.arch_settings = resolve_arch(arch, self.arch_zoo,
                                           self.essential_keys, name)
+        self.arch_settings.update(
+            {k: v for k, v in (overrides or {}).items() if v is not None})
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
         check_heads(name, self.embed_dims, self.arch_settings['num_heads'])

@@ -11,7 +11,7 @@ from mmvit_ext.registry import MODELS
 from ..layers.attention import attend
 from ..layers.padding import exportable_patch_embed, pad_to_tile, tiled_size
 from ..layers.vitdet import refuse_vitdet
-from ..utils import check_choice, check_positive_ints, resolve_arch
+from ..utils import check_choice, check_positive_ints
 from .base_vit import VisionTransformerBase
 
 
@@ -298,13 +298,11 @@ class DeepViT(VisionTransformerBase):
             "its re-attention mixes every head's full attention map and its "
             'blocks carry the class token',
             window_size=window_size, use_rel_pos=use_rel_pos)
-        arch = resolve_arch(arch, self.arch_zoo, self.essential_keys,
-                            'DeepViT')
-        overrides = dict(re_attention=re_attention, patch_embed=patch_embed,
-                         scale_adjustment=scale_adjustment,
-                         transform_scale=transform_scale)
-        arch.update({k: v for k, v in overrides.items() if v is not None})
-        self._init_arch(arch, in_channels, img_size, with_cp=with_cp)
+        arch = self._init_arch(
+            arch, in_channels, img_size, with_cp=with_cp,
+            overrides=dict(re_attention=re_attention, patch_embed=patch_embed,
+                           scale_adjustment=scale_adjustment,
+                           transform_scale=transform_scale))
         ffn_channels = self._feedforward_channels()
         check_positive_ints('DeepViT patch_size', patch_size)
         self.re_attention = self._re_attention_per_block(
