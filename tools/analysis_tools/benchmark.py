@@ -136,7 +136,8 @@ def parse_args(argv=None):
                         help='after the table, the N ops that take the most '
                         'time in a training step of each row '
                         '(torch.profiler)')
-    parser.add_argument('--attn-impl', choices=['auto', 'sdpa', 'math'],
+    from mmvit_ext.models.layers import ATTN_IMPLS
+    parser.add_argument('--attn-impl', choices=ATTN_IMPLS,
                         help="our models' attention (default: the "
                         "config's)")
     parser.add_argument('--attention', action='store_true',
