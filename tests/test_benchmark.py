@@ -28,7 +28,8 @@ def table(out):
 
 def test_benchmark_reports_consistent_throughput_and_utilisation():
     out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,amp', '--batch-size',
-              '8', '--iters', '2', '--rounds', '1', '--peak-size', '256')
+              '8', '--iters', '2', '--rounds', '1', '--peak-size', '256',
+              '--profile', '6')
     peak_line = next(ln for ln in out.splitlines()
                      if ln.startswith('matmul peak'))
     peaks = dict(re.findall(r'(bfloat16|float16|float32) (\d+) GFLOP/s',
@@ -59,7 +60,20 @@ def test_benchmark_reports_consistent_throughput_and_utilisation():
             util = float(row[f'{mode} util'].rstrip('%'))
             assert util == pytest.approx(
                 100 * gflops_s / float(peaks[dtype]), abs=1)
+            # The step's matmuls alone, as a share of the step's time.
+            roof_s = float(row[f'{mode} roofline ms']) / 1e3
+            share = float(row[f'{mode} of roofline'].rstrip('%'))
+            assert share == pytest.approx(100 * roof_s * ips / 8, rel=0.02,
+                                          abs=1)
     assert 'amp: over our fp32 = ' in out
+    # --profile: the training step's ops, matmuls flagged, then the
+    # roofline's matmuls one by one (the demo's 4 blocks: 4 qkv forwards).
+    profile = out.split('(mmvit_ext, amp): a training step, each op timed '
+                        'where it ran')[1]
+    assert re.search(r'aten::addmm +\d+ +[\d.]+ +[\d.]+% +yes', profile)
+    qkv = r'aten::addmm bfloat16 \[192\] \[136, 64\] \[64, 192\] +4 '
+    assert re.search(qkv, profile), profile
+    assert 'cpu_malloc auto (keep)' in out
 
 
 def test_benchmark_refuses_what_it_cannot_compare():

@@ -31,6 +31,9 @@ env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),
+    # Freed memory stays in the process for the next iteration (glibc;
+    # 'system' for the C library's defaults): see mmvit_ext.utils.cpu_malloc
+    cpu_malloc='auto',
 )
 
 vis_backends = [dict(type='LocalVisBackend')]

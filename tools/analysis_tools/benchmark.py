@@ -31,6 +31,18 @@ mean square of its outputs. ``--compare-global`` adds a row for the same
 backbone with global attention in every block and no relative positions,
 for a config with ViTDet's window attention.
 
+The roofline columns: the step's own matmuls (``mm``, ``addmm``, ``bmm``,
+the convolutions; a fused attention as the matmuls it stands for) timed
+alone on random tensors of their shapes, layouts and dtypes
+(``mmvit_ext.analysis.roofline``), and the share of the step's time that
+is; 100% would be a step that does nothing but those matmuls at the speed
+this device reaches at those shapes. ``--profile N`` lists the N ops that
+take the most of a training step (on a CPU each ATen op timed where it
+ran, so that they add up to the step; on a GPU ``torch.profiler``) and the
+roofline's matmuls one by one. ``--cpu-malloc`` sets how every worker's C
+library keeps freed memory (``env_cfg.cpu_malloc``, default ``auto`` as the
+runner), the same for every implementation.
+
 ``--attn-impl`` sets our models' attention (``auto``, ``sdpa``, ``math``;
 default: as the config says). ``--attention`` measures the attention alone
 instead of models: forward and forward+backward of ``sdpa`` and ``math``
@@ -46,7 +58,8 @@ Usage:
         [--amp-dtype bfloat16|float16] [--compare-timm]
         [--compare-official DIR] [--with-cp] [--backbone] [--shape H [W]]
         [--compare-global] [--batch-size 32] [--iters 10] [--rounds 3]
-        [--attn-impl auto|sdpa|math] [--profile N] [--device cpu]
+        [--attn-impl auto|sdpa|math] [--profile N] [--no-roofline]
+        [--cpu-malloc auto|keep|system] [--device cpu]
 """
 import argparse
 import functools
@@ -132,11 +145,22 @@ def parse_args(argv=None):
                         'peak')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
                         else 'cpu')
+    parser.add_argument('--no-roofline', action='store_true',
+                        help='skip the roofline columns (the step\'s '
+                        'matmuls timed alone)')
     parser.add_argument('--profile', type=int, default=0, metavar='N',
                         help='after the table, the N ops that take the most '
-                        'time in a training step of each row '
-                        '(torch.profiler)')
+                        'time in a training step of each row (on a CPU the '
+                        'wall time of each ATen op where it ran, which adds '
+                        'up to the step; on a GPU torch.profiler), and the '
+                        'matmuls of the roofline')
     from mmvit_ext.models.layers import ATTN_IMPLS
+    from mmvit_ext.utils import CPU_MALLOC_MODES
+    parser.add_argument('--cpu-malloc', choices=CPU_MALLOC_MODES,
+                        default='auto',
+                        help="how every worker's C library keeps freed "
+                        "memory (env_cfg.cpu_malloc; default: 'auto', as "
+                        'the runner)')
     parser.add_argument('--attn-impl', choices=ATTN_IMPLS,
                         help="our models' attention (default: the "
                         "config's)")
@@ -447,36 +471,46 @@ def measure(impl, config, setting, args):
     scaler = torch.amp.GradScaler(device.type,
                                   enabled=dtype == torch.float16)
 
-    def infer():
-        with torch.no_grad(), autocast:
-            run(x)
+    def steps(run):
+        """An inference and a training step of ``run`` (the model, or its
+        compiled forward)."""
+        def infer():
+            with torch.no_grad(), autocast:
+                run(x)
 
-    def train():
-        with autocast:
-            out = run(x)
-        if args.backbone:  # feature maps: their mean square
-            loss = sum(o.float().square().mean() for o in out)
-        else:
-            if isinstance(out, (tuple, list)):  # official distilled models
-                out = out[0]
-            loss = out.float().logsumexp(-1).mean()
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        optimizer.zero_grad(set_to_none=True)
+        def train():
+            with autocast:
+                out = run(x)
+            if args.backbone:  # feature maps: their mean square
+                loss = sum(o.float().square().mean() for o in out)
+            else:
+                if isinstance(out, (tuple, list)):  # official distilled
+                    out = out[0]
+                loss = out.float().logsumexp(-1).mean()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+        return infer, train
 
+    infer, train = steps(run)
     model.eval()
     infer_s = timed(infer, args.iters, device)
     model.train()
     train_s = timed(train, args.iters, device)
+    roof = {}
+    if not args.no_roofline or args.profile:
+        roof = roofline(model, *steps(model), args)
     profile = ''
-    if args.profile:
+    if args.profile and device.type == 'cuda':
         with torch.profiler.profile() as prof:
             for _ in range(2):
                 train()
         profile = prof.key_averages().table(
-            sort_by=f'self_{device.type}_time_total', row_limit=args.profile,
+            sort_by='self_cuda_time_total', row_limit=args.profile,
             max_name_column_width=50)
+    elif args.profile:
+        profile = roof.pop('profile')
     if device.type == 'cuda':
         peak_mb = torch.cuda.max_memory_allocated() / 2**20
     else:
@@ -492,7 +526,36 @@ def measure(impl, config, setting, args):
                 # forward + backward (twice the forward's work)
                 train_gflops_s=3 * batch_flops / train_s / 1e9,
                 infer_gflops_s=batch_flops / infer_s / 1e9,
-                peak_mb=peak_mb, profile=profile)
+                peak_mb=peak_mb, profile=profile,
+                train_roof_s=roof.get('train'), infer_roof_s=roof.get('infer'))
+
+
+def roofline(model, infer, train, args):
+    """Seconds of one training and one inference step's own matmuls and
+    attention alone (``mmvit_ext.analysis.roofline``), recorded on the eager
+    model (a compiled one runs the same shapes), and with ``--profile`` on a
+    CPU the op table of the training step (``--profile``)."""
+    from mmvit_ext.analysis.roofline import (op_table, record_ops,
+                                             roofline_seconds)
+    result = {}
+    for mode, step in (('infer', infer), ('train', train)):
+        model.train(mode == 'train')
+        ops = record_ops(step, args.device)
+        result[mode], rows = roofline_seconds(ops, iters=args.iters)
+        if mode == 'train' and args.profile:
+            step_s = sum(s for _, _, s in ops)
+            lines = [f'{"op":<50} {"calls":>6} {"ms":>9} {"share":>6}  '
+                     'roofline']
+            lines += [f'{name:<50} {calls:>6} {1e3 * sec:>9.2f} '
+                      f'{100 * sec / step_s:>5.1f}%  {"yes" if roof else ""}'
+                      for name, calls, sec, roof in op_table(ops,
+                                                             args.profile)]
+            lines += ['', f'{"the roofline: matmul alone":<70} {"calls":>6} '
+                      f'{"ms":>8}']
+            lines += [f'{label:<70} {calls:>6} {1e3 * sec:>8.3f}'
+                      for label, calls, sec in rows]
+            result['profile'] = '\n'.join(lines)
+    return result
 
 
 def run_worker(args, *what):
@@ -506,6 +569,9 @@ def run_worker(args, *what):
         cmd += ['--compare-official', args.compare_official]
     if args.profile:
         cmd += ['--profile', str(args.profile)]
+    if args.no_roofline:
+        cmd += ['--no-roofline']
+    cmd += ['--cpu-malloc', args.cpu_malloc]
     if args.backbone:
         cmd += ['--backbone']
     if args.shape:
@@ -520,15 +586,23 @@ def run_worker(args, *what):
 
 
 def print_table(rows, peaks, args):
+    from mmvit_ext.utils import set_cpu_malloc
     mem = 'peak CUDA MB' if args.device.startswith('cuda') else 'peak RSS MB'
     # The first eight columns keep their documented order; new ones follow.
     header = ['model', 'impl', 'size', 'params (M)', 'FLOPs (G)',
               'train img/s', 'infer img/s', mem, 'setting',
               'train GFLOP/s', 'train util', 'infer GFLOP/s', 'infer util',
-              'train min-max', 'infer min-max']
+              'train min-max', 'infer min-max', 'train roofline ms',
+              'train of roofline', 'infer roofline ms', 'infer of roofline']
     lines = []
     for r in rows:
         peak = peaks[r['dtype']]
+        roof = []
+        for mode in ('train', 'infer'):
+            sec = r.get(f'{mode}_roof_s')
+            roof += ['-', '-'] if sec is None else [
+                f'{1e3 * sec:.3g}',
+                f"{100 * sec * r[f'{mode}_ips'] / args.batch_size:.0f}%"]
         lines.append([
             r['model'], r['impl'], str(r['size']), f"{r['params_m']:.2f}",
             f"{r['gflops']:.3g}", f"{r['train_ips']:.3g}",
@@ -538,14 +612,15 @@ def print_table(rows, peaks, args):
             f"{r['infer_gflops_s']:.0f}",
             f"{100 * r['infer_gflops_s'] / peak:.0f}%",
             '{:.3g}-{:.3g}'.format(*r['train_range']),
-            '{:.3g}-{:.3g}'.format(*r['infer_range'])])
+            '{:.3g}-{:.3g}'.format(*r['infer_range']), *roof])
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
     print(f'device: {args.device}, batch size: {args.batch_size}, '
           f'{args.iters} timed iterations, median of {args.rounds} '
           f'round(s) taken in turn, torch {torch.__version__}, '
-          f'{torch.get_num_threads()} threads')
+          f'{torch.get_num_threads()} threads, cpu_malloc '
+          f'{args.cpu_malloc} ({set_cpu_malloc(args.cpu_malloc)})')
     print('matmul peak ({0}x{0}): '.format(args.peak_size) + ', '.join(
         f'{dtype} {gflops:.0f} GFLOP/s' for dtype, gflops in peaks.items()))
     print(fmt.format(*header))
@@ -555,8 +630,11 @@ def print_table(rows, peaks, args):
     print_ratios(rows)
     for r in rows:
         if r.get('profile'):
-            print(f"\n{r['model']} ({r['impl']}, {r['setting']}): the "
-                  f"training step, 2 iterations\n{r['profile']}")
+            what = ('2 training steps (torch.profiler)' if
+                    args.device.startswith('cuda') else 'a training step, '
+                    'each op timed where it ran')
+            print(f"\n{r['model']} ({r['impl']}, {r['setting']}): "
+                  f"{what}\n{r['profile']}")
 
 
 def print_ratios(rows):
@@ -598,6 +676,8 @@ def print_ratios(rows):
 
 def main(argv=None):
     args = parse_args(argv)
+    from mmvit_ext.utils import set_cpu_malloc
+    set_cpu_malloc(args.cpu_malloc)  # this process; workers take the flag
     if args.attention:
         return attention_grid(args)
     if args.worker:
@@ -635,7 +715,7 @@ def main(argv=None):
 def median_row(runs):
     """One row from the rounds of a measurement: throughputs (and the
     GFLOP/s that follow from them) are medians, with their min-max; peak
-    memory is the largest."""
+    memory is the largest; the rooflines are medians too."""
     row = dict(runs[0])
     for mode in ('train', 'infer'):
         ips = sorted(r[f'{mode}_ips'] for r in runs)
@@ -643,6 +723,9 @@ def median_row(runs):
         row[f'{mode}_gflops_s'] *= mid / row[f'{mode}_ips']
         row[f'{mode}_ips'] = mid
         row[f'{mode}_range'] = (ips[0], ips[-1])
+        roofs = [r[f'{mode}_roof_s'] for r in runs
+                 if r.get(f'{mode}_roof_s') is not None]
+        row[f'{mode}_roof_s'] = statistics.median(roofs) if roofs else None
     row['peak_mb'] = max(r['peak_mb'] for r in runs)
     return row
 

@@ -3,6 +3,7 @@ DeepSpeed, ...), with our runner's habits."""
 from mmengine.runner import FlexibleRunner as _FlexibleRunner
 
 from mmvit_ext.registry import RUNNERS
+from mmvit_ext.utils import set_cpu_malloc
 from ..hooks.checkpoint_hook import SafeCheckpointHook
 from .console import quiet_console
 
@@ -15,6 +16,12 @@ class FlexibleRunner(_FlexibleRunner):
     :class:`~mmvit_ext.engine.SafeCheckpointHook` does for ``Runner``)."""
 
     def __init__(self, *args, **kwargs):
+        # env_cfg.cpu_malloc, as Runner.setup_env applies it; the
+        # strategies take env_cfg as keyword arguments, so it goes no further
+        env_cfg = dict(kwargs.get('env_cfg') or {})
+        set_cpu_malloc(env_cfg.pop('cpu_malloc', 'auto'))
+        if 'env_cfg' in kwargs:
+            kwargs['env_cfg'] = env_cfg
         super().__init__(*args, **kwargs)
         quiet_console(self.logger)
 

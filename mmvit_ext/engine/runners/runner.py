@@ -8,7 +8,7 @@ from mmengine.runner import Runner as _Runner
 from mmengine.runner import runner as mmengine_runner
 
 from mmvit_ext.registry import RUNNERS
-from mmvit_ext.utils import atomic_write
+from mmvit_ext.utils import atomic_write, set_cpu_malloc
 from .console import quiet_console
 from .flexible_runner import FlexibleRunner
 from ..utils import bare_model
@@ -67,6 +67,12 @@ class Runner(_Runner):
         if cfg.get('strategy') is not None:
             return FlexibleRunner.from_cfg(cfg)
         return super().from_cfg(cfg)
+
+    def setup_env(self, env_cfg):
+        """mmengine's, and ``env_cfg.cpu_malloc`` (``'auto'`` by default):
+        see :func:`mmvit_ext.utils.set_cpu_malloc`."""
+        set_cpu_malloc((env_cfg or {}).get('cpu_malloc', 'auto'))
+        return super().setup_env(env_cfg)
 
     def _maybe_compile(self, target):
         compile_cfg = self.cfg.get('compile', None)
