@@ -1,9 +1,8 @@
 """What a step's own matmuls cost alone: the roofline of a training step.
 
-:func:`record_ops` runs a step once under a ``TorchDispatchMode`` and keeps
-every ATen op it dispatches (autograd's backward included), with the
-shapes, strides and dtypes of its tensors and the wall time it took where
-it ran. :func:`roofline_seconds` then times each distinct matmul of that
+:func:`record_ops` runs a step under a ``TorchDispatchMode`` and keeps every
+ATen op it dispatches (autograd's backward included), with the shapes,
+strides and dtypes of its tensors and the wall time it took where it ran. :func:`roofline_seconds` then times each distinct matmul of that
 log alone on random tensors of the same layout: ``mm``, ``addmm``, ``bmm``,
 ``baddbmm``, the convolutions and their backward, and every fused
 attention counted as the matmuls it stands for (two forward,
@@ -57,35 +56,56 @@ def is_attention(func):
     return 'scaled_dot_product' in name and 'attention' in name
 
 
-class _Recorder(TorchDispatchMode):
+class _Timer(TorchDispatchMode):
+    """Each op and its wall time, and nothing else between ops (work in
+    between, even converting the arguments, made the next ops up to 3x
+    slower than they run in the plain step)."""
 
     def __init__(self, sync):
         super().__init__()
         self.ops, self.sync = [], sync
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
         start = time.perf_counter()
-        out = func(*args, **kwargs)
+        out = func(*args, **(kwargs or {}))
         self.sync()
-        seconds = time.perf_counter() - start
-        meta = tree_map(
-            lambda a: TensorMeta.of(a) if isinstance(a, torch.Tensor) else a,
-            (args, kwargs))
-        self.ops.append((func, meta, seconds))
+        self.ops.append((func, time.perf_counter() - start))
         return out
 
 
+class _Recorder(TorchDispatchMode):
+    """Each op and the layouts of its arguments."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.ops.append((func, tree_map(
+            lambda a: TensorMeta.of(a) if isinstance(a, torch.Tensor) else a,
+            (args, kwargs))))
+        return func(*args, **kwargs)
+
+
+StepOps = collections.namedtuple('StepOps', 'timed recorded')
+StepOps.__doc__ = """A step's ATen ops in order: ``timed`` as ``(op, seconds)``
+and ``recorded`` as ``(op, (args, kwargs) with tensors as TensorMeta)``,
+from two runs of the step."""
+
+
 def record_ops(step, device='cpu'):
-    """Run ``step()`` once and return its ATen ops, in order, as
-    ``(op, (args, kwargs) with tensors as TensorMeta, seconds)``."""
+    """Run ``step()`` twice, once timing each ATen op and once recording
+    its arguments: a :class:`StepOps`."""
     device = torch.device(device)
-    sync = torch.cuda.synchronize if device.type == 'cuda' else (
-        lambda: None)
-    recorder = _Recorder(sync)
+    timer = _Timer(torch.cuda.synchronize if device.type == 'cuda' else
+                   (lambda: None))
+    with timer:
+        step()
+    recorder = _Recorder()
     with recorder:
         step()
-    return recorder.ops
+    return StepOps(timer.ops, recorder.ops)
 
 
 def attention_matmuls(func, args):
@@ -121,13 +141,13 @@ def _median_seconds(fn, iters, sync):
 
 
 def roofline_seconds(ops, iters=5):
-    """Seconds that the matmuls of ``ops`` (from :func:`record_ops`) take
+    """Seconds that the matmuls of ``ops`` (:func:`record_ops`) take
     alone: each distinct one timed on random tensors of its layout (the
     median of ``iters`` calls after two warm-ups), times how often the step
     ran it. Returns ``(seconds, rows)``, a row per distinct matmul:
     ``(label, calls, seconds per call)``."""
     calls, metas = collections.Counter(), {}
-    for func, meta, _ in ops:
+    for func, meta in ops.recorded:
         if func in MATMUL_OPS:
             key = (func, repr(meta))
             calls[key] += 1
@@ -167,7 +187,7 @@ def op_table(ops, limit=20):
     """The ``limit`` ATen ops that took the most wall time where they ran,
     by op name: ``(name, calls, seconds, counted in the roofline)``."""
     seconds, calls = collections.Counter(), collections.Counter()
-    for func, _, s in ops:
+    for func, s in ops.timed:
         seconds[func.name()] += s
         calls[func.name()] += 1
     roof = {f.name() for f in MATMUL_OPS}

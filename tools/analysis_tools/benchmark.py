@@ -543,7 +543,7 @@ def roofline(model, infer, train, args):
         ops = record_ops(step, args.device)
         result[mode], rows = roofline_seconds(ops, iters=args.iters)
         if mode == 'train' and args.profile:
-            step_s = sum(s for _, _, s in ops)
+            step_s = sum(s for _, s in ops.timed)
             lines = [f'{"op":<50} {"calls":>6} {"ms":>9} {"share":>6}  '
                      'roofline']
             lines += [f'{name:<50} {calls:>6} {1e3 * sec:>9.2f} '
