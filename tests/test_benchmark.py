@@ -115,3 +115,26 @@ def test_backbone_mode_refusals():
               '--rounds', '1', '--iters', '1', '--batch-size', '1',
               '--peak-size', '64', ok=False)
     assert 'has no window attention or relative positions' in out
+
+
+def test_timm_gets_the_configs_uniform_drop_path(tmp_path):
+    """DeiT III's configs give every block one drop-path rate
+    (``layer_cfgs``); timm's model in the comparison gets the same, block 0
+    included, instead of timm's linear rise from 0."""
+    import importlib.util
+
+    import timm
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', os.path.join(ROOT, TOOL))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    config = tmp_path / 'uniform.py'
+    config.write_text("model = dict(backbone=dict(type='mmvit_ext.DeiT3', "
+                      "arch='s', drop_path_rate=0., "
+                      "layer_cfgs=dict(drop_path_rate=0.2)))\n")
+    assert tool.drop_path_rate(str(config)) == (0., 0.2)
+    model = timm.create_model('deit3_small_patch16_224', drop_path_rate=0.2,
+                              depth=3)
+    tool.uniform_drop_path(model, 0.2)
+    assert [(b.drop_path1.drop_prob, b.drop_path2.drop_prob)
+            for b in model.blocks] == [(0.2, 0.2)] * 3

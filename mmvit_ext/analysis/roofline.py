@@ -2,8 +2,9 @@
 
 :func:`record_ops` runs a step under a ``TorchDispatchMode`` and keeps every
 ATen op it dispatches (autograd's backward included), with the shapes,
-strides and dtypes of its tensors and the wall time it took where it ran. :func:`roofline_seconds` then times each distinct matmul of that
-log alone on random tensors of the same layout: ``mm``, ``addmm``, ``bmm``,
+strides and dtypes of its tensors and the wall time it took where it ran.
+:func:`roofline_seconds` then times each distinct matmul of that log alone
+on random tensors of the same layout: ``mm``, ``addmm``, ``bmm``,
 ``baddbmm``, the convolutions and their backward, and every fused
 attention counted as the matmuls it stands for (two forward,
 ``q k^T`` and ``p v``; four backward). So the roofline is the same whichever
@@ -51,7 +52,8 @@ class TensorMeta(collections.namedtuple(
         return storage.as_strided(self.shape, self.stride)
 
 
-def is_attention(func):
+def _is_attention(func):
+    """Whether ``func`` is a fused attention op (forward or backward)."""
     name = func.name()
     return 'scaled_dot_product' in name and 'attention' in name
 
@@ -152,7 +154,7 @@ def roofline_seconds(ops, iters=5):
             key = (func, repr(meta))
             calls[key] += 1
             metas[key] = meta
-        elif is_attention(func):
+        elif _is_attention(func):
             shapes, dtype, device = attention_matmuls(func, meta[0])
             for shape in shapes:
                 calls[('attention', shape, dtype, device)] += 1

@@ -65,6 +65,7 @@ import argparse
 import functools
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -247,8 +248,28 @@ def in_channels(config):
 
 def drop_path_rate(config):
     """The config's stochastic depth, which the references get too: the
-    same settings for all."""
-    return backbone_cfg(config).get('drop_path_rate', 0.)
+    same settings for all. Returns the rate of the deepest block (rising
+    linearly from 0, as timm's) and, where the config gives every block one
+    rate (``layer_cfgs.drop_path_rate``, DeiT III's recipe), that rate."""
+    backbone = backbone_cfg(config)
+    layer_cfgs = backbone.get('layer_cfgs') or {}
+    uniform = layer_cfgs.get('drop_path_rate') if isinstance(
+        layer_cfgs, dict) else None
+    return backbone.get('drop_path_rate', 0.), uniform
+
+
+def uniform_drop_path(model, rate):
+    """timm's ``model`` with ``DropPath(rate)`` on both branches of every
+    block, as our backbone has with ``layer_cfgs.drop_path_rate``."""
+    from timm.layers import DropPath
+    blocks = [m for m in model.modules()
+              if hasattr(m, 'drop_path1') and hasattr(m, 'drop_path2')]
+    if not blocks:
+        raise ValueError(f'{type(model).__name__} has no blocks with '
+                         'drop_path1/drop_path2 to give a uniform rate')
+    for block in blocks:
+        block.drop_path1, block.drop_path2 = DropPath(rate), DropPath(rate)
+    return model
 
 
 def timm_name(config):
@@ -283,8 +304,11 @@ def build(impl, config, args):
     if impl == 'timm':
         import timm
         name = timm_name(config)
+        linear, uniform = drop_path_rate(config)
         model = timm.create_model(name, pretrained=False,
-                                  drop_path_rate=drop_path_rate(config))
+                                  drop_path_rate=linear)
+        if uniform is not None:
+            model = uniform_drop_path(model, uniform)
         return model, size, name
     if impl == 'official':
         from mmvit_ext.utils import import_by_path
@@ -293,8 +317,12 @@ def build(impl, config, args):
         official = import_by_path(path, 'official_' + module.split('.')[0])
         if module == 'models':
             official = official.deep_vision_transformer
-        model = getattr(official, factory)(
-            drop_path_rate=drop_path_rate(config))
+        linear, uniform = drop_path_rate(config)
+        if uniform is not None:
+            raise ValueError(f'{config}: a uniform drop path rate '
+                             '(layer_cfgs) is not passed to the official '
+                             'code; compare with --compare-timm')
+        model = getattr(official, factory)(drop_path_rate=linear)
         return model, size, factory
     import mmvit_ext  # noqa: F401
     from mmengine.config import Config
@@ -409,8 +437,29 @@ def attention_grid(args):
     print_attention_table(rows, args)
 
 
+def device_name(device):
+    """What the figures depend on: the GPU's name, or the CPU's model and
+    which of its bf16 matmul instructions it has (``/proc/cpuinfo``)."""
+    if torch.device(device).type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    model, flags = platform.processor() or 'cpu', set()
+    if not os.path.exists('/proc/cpuinfo'):  # not Linux: no flags to read
+        return model
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            key, _, value = line.partition(':')
+            if key.strip() == 'model name':
+                model = value.strip()
+            elif key.strip() == 'flags':
+                flags = set(value.split())
+                break
+    isa = [f for f in ('amx_bf16', 'avx512_bf16', 'avx512f') if f in flags]
+    return f"{model} ({', '.join(isa) or 'no avx512'})"
+
+
 def print_attention_table(rows, args):
-    print(f'attention alone on {args.device}, batch {args.batch_size}: '
+    print(f'attention alone on {args.device} ({device_name(args.device)}), '
+          f'batch {args.batch_size}: '
           f'ms per call, median of {args.rounds} round(s) of {args.iters} '
           'timed calls; speed-up = sdpa / math time')
     print('| dtype | heads | head dim | tokens | sdpa fwd+bwd | '
@@ -616,7 +665,8 @@ def print_table(rows, peaks, args):
     widths = [max(len(h), *(len(ln[i]) for ln in lines))
               for i, h in enumerate(header)]
     fmt = ' | '.join(f'{{:<{w}}}' for w in widths)
-    print(f'device: {args.device}, batch size: {args.batch_size}, '
+    print(f'device: {args.device} ({device_name(args.device)}), '
+          f'batch size: {args.batch_size}, '
           f'{args.iters} timed iterations, median of {args.rounds} '
           f'round(s) taken in turn, torch {torch.__version__}, '
           f'{torch.get_num_threads()} threads, cpu_malloc '
