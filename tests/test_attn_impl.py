@@ -47,30 +47,40 @@ def test_the_paths_agree_forward_and_backward(dtype, tol, with_bias):
                                atol=tol, rtol=tol)
 
 
-def test_auto_follows_the_measured_rule(monkeypatch):
-    """The explicit matmuls for a bf16 training step on a CPU up to the
-    measured length; the fused kernel for inference, fp32, fp16, longer
-    sequences and export."""
-    limit = attention_module.CPU_BF16_MATH_MAX_TOKENS
-    assert limit == 640  # docs/benchmarks.md's crossover
+@pytest.mark.parametrize('amx', [True, False], ids=['amx', 'no-amx'])
+def test_auto_follows_the_measured_rule(monkeypatch, amx):
+    """On a CPU in bf16, the explicit matmuls up to the length measured for
+    this kind of CPU and pass (with AMX: training steps up to 640 tokens,
+    never for inference; without: both up to 1600); the fused kernel for
+    fp32, fp16, longer sequences and export."""
+    monkeypatch.setattr(attention_module, 'CPU_HAS_AMX', amx)
+    train = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, True]
+    infer = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, False]
+    # docs/benchmarks.md's crossovers
+    assert (train, infer) == ((640, 0) if amx else (1600, 1600))
 
     def q(tokens, dtype=torch.bfloat16, grad=True):
         return torch.zeros(1, 1, tokens, 8, dtype=dtype, requires_grad=grad)
 
-    assert choose_attn_impl(q(limit)) == 'math'
-    assert choose_attn_impl(q(limit + 1)) == 'sdpa'
-    assert choose_attn_impl(q(limit, grad=False)) == 'sdpa'  # inference
-    assert choose_attn_impl(q(limit, torch.float32)) == 'sdpa'
-    assert choose_attn_impl(q(limit, torch.float16)) == 'sdpa'
+    assert choose_attn_impl(q(train)) == 'math'
+    assert choose_attn_impl(q(train + 1)) == 'sdpa'
+    assert choose_attn_impl(q(train, grad=False)) == (
+        'math' if infer >= train else 'sdpa')
+    assert choose_attn_impl(q(infer + 1, grad=False)) == 'sdpa'
+    assert choose_attn_impl(q(train, torch.float32)) == 'sdpa'
+    assert choose_attn_impl(q(train, torch.float16)) == 'sdpa'
     for impl in ('sdpa', 'math'):  # an explicit choice is kept
-        assert choose_attn_impl(q(limit + 1, grad=False), impl) == impl
+        assert choose_attn_impl(q(train + 1, grad=False), impl) == impl
     monkeypatch.setattr(attention_module, 'is_exporting', lambda: True)
-    assert choose_attn_impl(q(limit)) == 'sdpa'
+    assert choose_attn_impl(q(train)) == 'sdpa'
 
 
 def test_the_length_limit_is_an_environment_override(monkeypatch):
     monkeypatch.setenv('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS', '100')
-    assert attention_module._math_max_tokens() == 100
+    assert set(attention_module._math_max_tokens().values()) == {100}
+    monkeypatch.delenv('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS')
+    assert attention_module._math_max_tokens() == \
+        attention_module.CPU_BF16_MATH_MAX_TOKENS
     monkeypatch.setenv('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS', 'many')
     with pytest.raises(ValueError, match="MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS "
                        "'many' is not an int"):

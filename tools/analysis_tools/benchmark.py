@@ -432,7 +432,8 @@ def attention_grid(args):
                        for key, runs in times.items()}
                 row.update(dtype=str(dtype).replace('torch.', ''),
                            heads=heads, dim=dim, tokens=tokens,
-                           auto=choose_attn_impl(q.detach()))
+                           auto=choose_attn_impl(q),
+                           auto_fwd=choose_attn_impl(q.detach()))
                 rows.append(row)
     print_attention_table(rows, args)
 
@@ -464,8 +465,8 @@ def print_attention_table(rows, args):
           'timed calls; speed-up = sdpa / math time')
     print('| dtype | heads | head dim | tokens | sdpa fwd+bwd | '
           'math fwd+bwd | math speed-up | sdpa fwd | math fwd | '
-          'math speed-up fwd | faster | auto |')
-    print('|' + '---|' * 12)
+          'math speed-up fwd | faster | auto | faster fwd | auto fwd |')
+    print('|' + '---|' * 14)
     for r in rows:
         up, up_fwd = (r[('sdpa', m)] / r[('math', m)]
                       for m in ('fwd_bwd', 'fwd'))
@@ -473,23 +474,30 @@ def print_attention_table(rows, args):
               f"| {r[('sdpa', 'fwd_bwd')]:.2f} | {r[('math', 'fwd_bwd')]:.2f}"
               f" | {up:.2f}x | {r[('sdpa', 'fwd')]:.2f} | "
               f"{r[('math', 'fwd')]:.2f} | {up_fwd:.2f}x | "
-              f"{'math' if up > 1 else 'sdpa'} | {r['auto']} |")
-    for dtype in dict.fromkeys(r['dtype'] for r in rows):
-        for heads, dim in args.heads_dims:
-            cells = [r for r in rows if (r['dtype'], r['heads'], r['dim'])
-                     == (dtype, heads, dim)]
-            wins = [r['tokens'] for r in cells
-                    if r[('math', 'fwd_bwd')] < r[('sdpa', 'fwd_bwd')]]
-            loses = [r['tokens'] for r in cells if r['tokens'] not in wins]
-            where = (f'math faster up to {max(wins)} tokens' if wins and
-                     (not loses or max(wins) < min(loses)) else
-                     f'math faster at {wins}' if wins else 'sdpa faster at '
-                     'every length')
-            print(f'crossover {dtype} {heads}x{dim} (fwd+bwd): {where}')
-    agree = sum((r['auto'] == 'math') == (r[('math', 'fwd_bwd')] <
-                                          r[('sdpa', 'fwd_bwd')])
-                for r in rows)
-    print(f"auto picks the faster fwd+bwd in {agree} of {len(rows)} cells")
+              f"{'math' if up > 1 else 'sdpa'} | {r['auto']} | "
+              f"{'math' if up_fwd > 1 else 'sdpa'} | {r['auto_fwd']} |")
+    for mode in ('fwd_bwd', 'fwd'):
+        for dtype in dict.fromkeys(r['dtype'] for r in rows):
+            for heads, dim in args.heads_dims:
+                cells = [r for r in rows if (r['dtype'], r['heads'],
+                                             r['dim']) == (dtype, heads, dim)]
+                wins = [r['tokens'] for r in cells
+                        if r[('math', mode)] < r[('sdpa', mode)]]
+                loses = [r['tokens'] for r in cells
+                         if r['tokens'] not in wins]
+                where = (f'math faster up to {max(wins)} tokens' if wins and
+                         (not loses or max(wins) < min(loses)) else
+                         f'math faster at {wins}' if wins else
+                         'sdpa faster at every length')
+                print(f"crossover {dtype} {heads}x{dim} "
+                      f"({mode.replace('_', '+')}): {where}")
+    for mode, auto in (('fwd_bwd', 'auto'), ('fwd', 'auto_fwd')):
+        agree = sum((r[auto] == 'math') == (r[('math', mode)] <
+                                            r[('sdpa', mode)])
+                    for r in rows)
+        print(f"auto picks the faster {mode.replace('_', '+')} (training "
+              f"{'step' if mode == 'fwd_bwd' else 'off: inference'}) in "
+              f"{agree} of {len(rows)} cells")
 
 
 def measure_peak(dtype, args):

@@ -28,40 +28,60 @@ from .window import window_partition, window_unpartition
 ATTN_IMPLS = ('auto', 'sdpa', 'math')
 
 
+#: Whether this CPU has AMX tiles, which the measured rule depends on.
+CPU_HAS_AMX = torch.cpu._is_amx_tile_supported()
+
+#: The longest sequence at which ``'auto'`` takes the explicit matmuls on a
+#: CPU in bf16, by ``(CPU_HAS_AMX, training)`` (training: the queries
+#: require grad). Measured by ``benchmark.py --attention``
+#: (docs/benchmarks.md), 2 cores each:
+#:
+#: - with AMX (a Xeon), training: the matmuls' forward+backward is 1.1-5x
+#:   the fused kernel's up to 677 tokens and slower from 730; inference: the
+#:   fused forward is as fast or faster at every length, so never.
+#: - without AMX (AVX512-BF16, an AMD EPYC): the matmuls are 1.5-5.6x the
+#:   fused kernel's forward+backward and 1.1-2.1x its forward up to 1601
+#:   tokens (6 heads of 64), slower at 2401.
+CPU_BF16_MATH_MAX_TOKENS = {(True, True): 640, (True, False): 0,
+                            (False, True): 1600, (False, False): 1600}
+
+
 def _math_max_tokens():
-    value = os.environ.get('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS', '640')
+    """The limits, or the one that ``MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS``
+    sets for every case (0: never the matmuls)."""
+    value = os.environ.get('MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS')
+    if value is None:
+        return CPU_BF16_MATH_MAX_TOKENS
     try:
-        return int(value)
+        limit = int(value)
     except ValueError:
         raise ValueError(f'MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS {value!r} is '
                          'not an int (a sequence length)') from None
+    return dict.fromkeys(CPU_BF16_MATH_MAX_TOKENS, limit)
 
 
-#: ``'auto'`` trains on a CPU in bf16 with the explicit matmuls up to this
-#: many tokens, the fused kernel above. Measured by ``benchmark.py
-#: --attention`` (docs/benchmarks.md): the matmuls' forward+backward is
-#: 1.1-5x the fused kernel's up to 677 tokens and slower from 730.
-#: ``MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS`` overrides it (0: never).
-CPU_BF16_MATH_MAX_TOKENS = _math_max_tokens()
+_MATH_MAX_TOKENS = _math_max_tokens()
 
 
 def choose_attn_impl(q, impl='auto'):
     """``'sdpa'`` or ``'math'`` for queries ``q`` (B, heads, N, d).
 
     ``'auto'`` takes the explicit matmuls where they were measured faster:
-    a training step (``q`` requires grad) on a CPU in bf16 with at most
-    ``CPU_BF16_MATH_MAX_TOKENS`` tokens. Everywhere else it keeps the
-    fused kernel: inference (the fused forward alone is as fast or faster
-    at every measured length), fp32 (the matmuls gain at most 1.26x, below
-    200 tokens), fp16 (not measured), CUDA (not measured here), and while
-    exporting, where the length may be symbolic.
+    on a CPU in bf16, up to ``CPU_BF16_MATH_MAX_TOKENS[CPU_HAS_AMX,
+    q.requires_grad]`` tokens (with AMX: training steps up to 640 tokens;
+    without: training and inference up to 1600). Everywhere else it keeps
+    the fused kernel: fp32 (the matmuls gain at most 1.26x, below 200
+    tokens, and lose up to 2x at long sequences), fp16 (not measured), CUDA
+    (not measured here), and while exporting, where the length may be
+    symbolic.
     """
     if impl != 'auto':
         return impl
     if is_exporting() or q.device.type != 'cpu' or \
-            q.dtype != torch.bfloat16 or not q.requires_grad:
+            q.dtype != torch.bfloat16:
         return 'sdpa'
-    return 'math' if q.shape[-2] <= CPU_BF16_MATH_MAX_TOKENS else 'sdpa'
+    limit = _MATH_MAX_TOKENS[CPU_HAS_AMX, q.requires_grad]
+    return 'math' if q.shape[-2] <= limit else 'sdpa'
 
 
 def attend(q, k, v, attn_mask=None, dropout_p=0., impl='auto'):
