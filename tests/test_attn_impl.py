@@ -51,13 +51,13 @@ def test_the_paths_agree_forward_and_backward(dtype, tol, with_bias):
 def test_auto_follows_the_measured_rule(monkeypatch, amx):
     """On a CPU in bf16, the explicit matmuls up to the length measured for
     this kind of CPU and pass (with AMX: training steps up to 640 tokens,
-    never for inference; without: both up to 1600); the fused kernel for
+    never for inference; without: both up to 1601); the fused kernel for
     fp32, fp16, longer sequences and export."""
     monkeypatch.setattr(attention_module, 'CPU_HAS_AMX', amx)
     train = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, True]
     infer = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, False]
     # docs/benchmarks.md's crossovers
-    assert (train, infer) == ((640, 0) if amx else (1600, 1600))
+    assert (train, infer) == ((640, 0) if amx else (1601, 1601))
 
     def q(tokens, dtype=torch.bfloat16, grad=True):
         return torch.zeros(1, 1, tokens, 8, dtype=dtype, requires_grad=grad)

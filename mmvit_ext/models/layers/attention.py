@@ -39,11 +39,11 @@ CPU_HAS_AMX = torch.cpu._is_amx_tile_supported()
 #: - with AMX (a Xeon), training: the matmuls' forward+backward is 1.1-5x
 #:   the fused kernel's up to 677 tokens and slower from 730; inference: the
 #:   fused forward is as fast or faster at every length, so never.
-#: - without AMX (AVX512-BF16, an AMD EPYC): the matmuls are 1.5-5.6x the
-#:   fused kernel's forward+backward and 1.1-2.1x its forward up to 1601
-#:   tokens (6 heads of 64), slower at 2401.
+#: - without AMX (AVX512-BF16, an AMD EPYC): the matmuls are 1.6-4.5x the
+#:   fused kernel's forward+backward and 1.4-1.9x its forward up to 1601
+#:   tokens, slower at 2401.
 CPU_BF16_MATH_MAX_TOKENS = {(True, True): 640, (True, False): 0,
-                            (False, True): 1600, (False, False): 1600}
+                            (False, True): 1601, (False, False): 1601}
 
 
 def _math_max_tokens():
@@ -69,7 +69,7 @@ def choose_attn_impl(q, impl='auto'):
     ``'auto'`` takes the explicit matmuls where they were measured faster:
     on a CPU in bf16, up to ``CPU_BF16_MATH_MAX_TOKENS[CPU_HAS_AMX,
     q.requires_grad]`` tokens (with AMX: training steps up to 640 tokens;
-    without: training and inference up to 1600). Everywhere else it keeps
+    without: training and inference up to 1601). Everywhere else it keeps
     the fused kernel: fp32 (the matmuls gain at most 1.26x, below 200
     tokens, and lose up to 2x at long sequences), fp16 (not measured), CUDA
     (not measured here), and while exporting, where the length may be
