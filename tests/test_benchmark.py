@@ -76,6 +76,21 @@ def test_benchmark_reports_consistent_throughput_and_utilisation():
     assert 'cpu_malloc auto (keep)' in out
 
 
+def test_profile_step_infer_lists_a_forward_without_grad():
+    out = run(ROOT, TOOL, DEMO, '--settings', 'amp', '--batch-size', '4',
+              '--iters', '1', '--rounds', '1', '--peak-size', '128',
+              '--profile', '40', '--profile-step', 'infer')
+    profile = out.split('(mmvit_ext, amp): an inference step, each op timed '
+                        'where it ran')[1]
+    ops = re.findall(r'^(aten::\S+) +\d+ ', profile, re.M)
+    assert 'aten::addmm' in ops, profile
+    # No backward, no optimizer step: a forward in eval mode.
+    assert not [op for op in ops if 'backward' in op or 'adam' in op], ops
+    # The roofline's matmuls of that step: the 4 qkv forwards, batch 4.
+    assert re.search(r'aten::addmm bfloat16 \[192\] \[68, 64\] '
+                     r'\[64, 192\] +4 ', profile), profile
+
+
 def test_benchmark_refuses_what_it_cannot_compare():
     out = run(ROOT, TOOL, DEMO, '--compare-timm', ok=False)
     assert "no timm equivalent for DeiT3 arch 'custom'" in out

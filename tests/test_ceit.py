@@ -4,11 +4,12 @@ import os
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmpretrain.apis import get_model
 
 from mmvit_ext.converters import convert_ceit
 from mmvit_ext.models import CeiT
-from mmvit_ext.models.backbones.ceit import LeFF
+from mmvit_ext.models.backbones.ceit import Image2Tokens, LeFF
 from mmvit_ext.registry import MODELS
 from parity_utils import load_official_fixture
 
@@ -70,6 +71,32 @@ def test_featmap_on_a_non_square_input():
     with torch.no_grad():
         out = model(torch.randn(1, 3, 224, 320))
     assert out[0].shape == (1, 192, 14, 20)
+
+
+@pytest.mark.parametrize('size', [(64, 64), (60, 76)])
+def test_i2t_stem_channels_last_matches_nchw(size):
+    """On a CPU the stem runs channels-last: the same tokens and gradients
+    as the plain NCHW ops (a pad for the 60x76 input), in training mode
+    (batch statistics) and contiguous."""
+    torch.manual_seed(0)
+    stem = Image2Tokens(3, 32, stem_channels=16)
+    x = torch.randn(2, 3, *size, requires_grad=True)
+    tokens, hw = stem(x)
+    assert tokens.is_contiguous()
+
+    x_ref = x.detach().clone().requires_grad_()
+    y = stem.maxpool(F.batch_norm(
+        F.conv2d(x_ref, stem.conv.weight, stride=2, padding=3), None, None,
+        stem.bn.weight, stem.bn.bias, training=True, eps=stem.bn.eps))
+    y = F.pad(y, (0, -y.shape[-1] % 4, 0, -y.shape[-2] % 4))
+    ref = stem.projection(y).flatten(2).transpose(1, 2)
+    assert hw == tuple(s // 4 for s in y.shape[-2:]) == stem.out_size(size)
+    torch.testing.assert_close(tokens, ref)
+    grad = torch.randn_like(ref)
+    got = torch.autograd.grad(tokens, [x, stem.conv.weight], grad)
+    want = torch.autograd.grad(ref, [x_ref, stem.conv.weight], grad)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
 
 
 def test_leff_passes_the_class_tokens_through():

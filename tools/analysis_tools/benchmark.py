@@ -37,9 +37,10 @@ alone on random tensors of their shapes, layouts and dtypes
 (``mmvit_ext.analysis.roofline``), and the share of the step's time that
 is; 100% would be a step that does nothing but those matmuls at the speed
 this device reaches at those shapes. ``--profile N`` lists the N ops that
-take the most of a training step (on a CPU each ATen op timed where it
-ran, so that they add up to the step; on a GPU ``torch.profiler``) and the
-roofline's matmuls one by one. ``--cpu-malloc`` sets how every worker's C
+take the most of a training step (``--profile-step infer``: of an
+inference step; on a CPU each ATen op timed where it ran, so that they add
+up to the step; on a GPU ``torch.profiler``) and the roofline's matmuls one
+by one. ``--cpu-malloc`` sets how every worker's C
 library keeps freed memory (``env_cfg.cpu_malloc``, default ``auto`` as the
 runner), the same for every implementation.
 
@@ -58,8 +59,9 @@ Usage:
         [--amp-dtype bfloat16|float16] [--compare-timm]
         [--compare-official DIR] [--with-cp] [--backbone] [--shape H [W]]
         [--compare-global] [--batch-size 32] [--iters 10] [--rounds 3]
-        [--attn-impl auto|sdpa|math] [--profile N] [--no-roofline]
-        [--cpu-malloc auto|keep|system] [--device cpu]
+        [--attn-impl auto|sdpa|math] [--profile N]
+        [--profile-step train|infer] [--no-roofline] [--cpu-malloc
+        auto|keep|system] [--device cpu]
 """
 import argparse
 import functools
@@ -155,6 +157,11 @@ def parse_args(argv=None):
                         'wall time of each ATen op where it ran, which adds '
                         'up to the step; on a GPU torch.profiler), and the '
                         'matmuls of the roofline')
+    parser.add_argument('--profile-step', choices=('train', 'infer'),
+                        default='train',
+                        help='the step --profile lists: a training step '
+                        '(default) or an inference step (no grad, eval '
+                        'mode)')
     from mmvit_ext.models.layers import ATTN_IMPLS
     from mmvit_ext.utils import CPU_MALLOC_MODES
     parser.add_argument('--cpu-malloc', choices=CPU_MALLOC_MODES,
@@ -560,9 +567,11 @@ def measure(impl, config, setting, args):
         roof = roofline(model, *steps(model), args)
     profile = ''
     if args.profile and device.type == 'cuda':
+        model.train(args.profile_step == 'train')
+        step = train if args.profile_step == 'train' else infer
         with torch.profiler.profile() as prof:
             for _ in range(2):
-                train()
+                step()
         profile = prof.key_averages().table(
             sort_by='self_cuda_time_total', row_limit=args.profile,
             max_name_column_width=50)
@@ -591,7 +600,7 @@ def roofline(model, infer, train, args):
     """Seconds of one training and one inference step's own matmuls and
     attention alone (``mmvit_ext.analysis.roofline``), recorded on the eager
     model (a compiled one runs the same shapes), and with ``--profile`` on a
-    CPU the op table of the training step (``--profile``)."""
+    CPU the op table of the step ``--profile-step`` names."""
     from mmvit_ext.analysis.roofline import (op_table, record_ops,
                                              roofline_seconds)
     result = {}
@@ -599,7 +608,7 @@ def roofline(model, infer, train, args):
         model.train(mode == 'train')
         ops = record_ops(step, args.device)
         result[mode], rows = roofline_seconds(ops, iters=args.iters)
-        if mode == 'train' and args.profile:
+        if mode == args.profile_step and args.profile:
             step_s = sum(s for _, s in ops.timed)
             lines = [f'{"op":<50} {"calls":>6} {"ms":>9} {"share":>6}  '
                      'roofline']
@@ -625,7 +634,8 @@ def run_worker(args, *what):
     if args.compare_official:
         cmd += ['--compare-official', args.compare_official]
     if args.profile:
-        cmd += ['--profile', str(args.profile)]
+        cmd += ['--profile', str(args.profile), '--profile-step',
+                args.profile_step]
     if args.no_roofline:
         cmd += ['--no-roofline']
     cmd += ['--cpu-malloc', args.cpu_malloc]
@@ -688,8 +698,11 @@ def print_table(rows, peaks, args):
     print_ratios(rows)
     for r in rows:
         if r.get('profile'):
-            what = ('2 training steps (torch.profiler)' if
-                    args.device.startswith('cuda') else 'a training step, '
+            step = ('training' if args.profile_step == 'train' else
+                    'inference')
+            what = (f'2 {step} steps (torch.profiler)' if
+                    args.device.startswith('cuda') else
+                    f"{'a' if step == 'training' else 'an'} {step} step, "
                     'each op timed where it ran')
             print(f"\n{r['model']} ({r['impl']}, {r['setting']}): "
                   f"{what}\n{r['profile']}")

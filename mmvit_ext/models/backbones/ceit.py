@@ -7,6 +7,7 @@ from mmpretrain.models.utils import MultiheadAttention, build_norm_layer
 from mmvit_ext.registry import MODELS
 from ..layers.attention import UnbindQKVAttention
 from ..layers.checkpointing import run_block
+from ..layers.exporting import is_exporting
 from ..layers.padding import pad_to_tile, tiled_size
 from ..layers.vitdet import refuse_vitdet
 from ..utils import check_positive_ints
@@ -60,6 +61,12 @@ class Image2Tokens(BaseModule):
                      for s in pooled)
 
     def forward(self, x):
+        if x.device.type == 'cpu' and not is_exporting():
+            # On a CPU the stem runs channels-last: the max-pool of a
+            # (B, 64, 112, 112) map took ~95 ms in NCHW and ~8 ms in NHWC,
+            # the 7x7 conv 2.5x less, in fp32 and bf16 alike (2 cores);
+            # the same numbers, and the tokens come out contiguous.
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.maxpool(self.bn(self.conv(x)))
         x = self.projection(pad_to_tile(x, self.patch_size, self.patch_size))
         return x.flatten(2).transpose(1, 2), tuple(x.shape[2:])
