@@ -44,7 +44,11 @@ def test_keep_reuses_freed_memory_and_system_does_not():
     assert system > 5 * 20 * 2**20 // 4096
     applied, kept = faults('keep')
     assert applied == 'keep'
-    assert kept < system / 4, (kept, system)  # measured: 18 k of 179 k
+    # Kept, those pages are not faulted in again. Measured: 18 k of 179 k
+    # faults on one machine, 14-33 k of 110-200 k on another (the system
+    # count varies run to run), so the bound is on what is saved.
+    assert system - kept > 5 * 20 * 2**20 // 4096, (kept, system)
+    assert kept < system / 2, (kept, system)
     assert set_cpu_malloc('auto') == 'keep'  # as the runner's default
 
 
