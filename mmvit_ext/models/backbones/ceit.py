@@ -62,10 +62,12 @@ class Image2Tokens(BaseModule):
 
     def forward(self, x):
         if x.device.type == 'cpu' and not is_exporting():
-            # On a CPU the stem runs channels-last: the max-pool of a
-            # (B, 64, 112, 112) map took ~95 ms in NCHW and ~8 ms in NHWC,
-            # the 7x7 conv 2.5x less, in fp32 and bf16 alike (2 cores);
-            # the same numbers, and the tokens come out contiguous.
+            # On a CPU the stem runs channels-last: PyTorch's max-pool of
+            # an NCHW map is an order of magnitude slower (CeiT-S, batch
+            # 16, bf16 inference on 2 cores: 73 ms of a 550 ms step, 7 ms
+            # channels-last; docs/benchmarks.md), and the 7x7 conv gains
+            # too, in fp32 and bf16 alike. The same numbers, and the
+            # tokens come out contiguous.
             x = x.contiguous(memory_format=torch.channels_last)
         x = self.maxpool(self.bn(self.conv(x)))
         x = self.projection(pad_to_tile(x, self.patch_size, self.patch_size))
