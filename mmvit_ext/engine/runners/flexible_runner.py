@@ -5,6 +5,7 @@ from mmengine.runner import FlexibleRunner as _FlexibleRunner
 from mmvit_ext.registry import RUNNERS
 from mmvit_ext.utils import set_cpu_malloc
 from ..hooks.checkpoint_hook import SafeCheckpointHook
+from .collate import scope_collate_fn
 from .console import quiet_console
 
 
@@ -24,6 +25,13 @@ class FlexibleRunner(_FlexibleRunner):
             kwargs['env_cfg'] = env_cfg
         super().__init__(*args, **kwargs)
         quiet_console(self.logger)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        """mmengine's, for configs that inherit ours by their
+        ``mmvit_ext::`` name too (:func:`.collate.scope_collate_fn`)."""
+        return _FlexibleRunner.build_dataloader(scope_collate_fn(dataloader),
+                                                seed, diff_rank_seed)
 
     def load_or_resume(self):
         # This runner loads before ``before_run``, where the hook would.

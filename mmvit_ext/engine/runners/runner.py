@@ -9,6 +9,7 @@ from mmengine.runner import runner as mmengine_runner
 
 from mmvit_ext.registry import RUNNERS
 from mmvit_ext.utils import atomic_write, set_cpu_malloc
+from .collate import scope_collate_fn
 from .console import quiet_console
 from .flexible_runner import FlexibleRunner
 from ..utils import bare_model
@@ -67,6 +68,13 @@ class Runner(_Runner):
         if cfg.get('strategy') is not None:
             return FlexibleRunner.from_cfg(cfg)
         return super().from_cfg(cfg)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        """mmengine's, for configs that inherit ours by their
+        ``mmvit_ext::`` name too (:func:`scope_collate_fn`)."""
+        return _Runner.build_dataloader(scope_collate_fn(dataloader), seed,
+                                        diff_rank_seed)
 
     def setup_env(self, env_cfg):
         """mmengine's, and ``env_cfg.cpu_malloc`` (``'auto'`` by default):
