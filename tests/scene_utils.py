@@ -2,8 +2,6 @@
 generator run as a user runs it, and COCO RLE decoding."""
 import os
 import struct
-import subprocess
-import sys
 
 import numpy as np
 
@@ -42,12 +40,12 @@ def write_fashion_lookalike(root, per_split=40):
 
 def generate(out, fashion_root, *extra, num_train=6, num_val=4,
              size=(96, 112)):
-    """Run tools/dataset_converters/make_fashion_scenes.py."""
-    return subprocess.run(
-        [sys.executable, TOOL, '--out', str(out), '--fashion-root',
-         str(fashion_root), '--num-train', str(num_train), '--num-val',
-         str(num_val), '--size', *map(str, size), *extra],
-        capture_output=True, text=True, cwd=ROOT)
+    """Run tools/dataset_converters/make_fashion_scenes.py as a user does
+    (``user_utils.call``)."""
+    from user_utils import call
+    return call(ROOT, TOOL, '--out', out, '--fashion-root', fashion_root,
+                '--num-train', num_train, '--num-val', num_val, '--size',
+                *size, *extra)
 
 
 def decode(rle):

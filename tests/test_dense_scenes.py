@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +14,10 @@ from dense_utils import require_dense
 from PIL import Image
 from scene_utils import ROOT, decode, generate, write_fashion_lookalike
 
+import user_utils
+
 require_dense()
+pytestmark = pytest.mark.dense
 
 import mmdet  # noqa: E402
 import mmseg  # noqa: E402
@@ -70,12 +72,10 @@ def extra_for(config):
     return KEEP_BOXES if 'mask-rcnn' in str(config) else []
 
 
-def run(args, ok=True):
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
-    output = proc.stdout + proc.stderr
-    assert (proc.returncode == 0) == ok, output[-4000:]
-    return output
+def run(args, ok=True, fresh=False):
+    """A tool in the repository root, forked from the dense tool server
+    (``user_utils.run``), or from a fresh interpreter."""
+    return user_utils.run(ROOT, *args, ok=ok, dense=True, fresh=fresh)
 
 
 def scalars(work_dir):
@@ -125,6 +125,7 @@ def test_ground_truth_as_predictions_scores_100(scene_root):
     assert metric.compute_metrics(metric.results)['mIoU'] == 100.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', [DET, SEG], ids=['detector', 'segmentor'])
 def test_tools_train_learns_scenes_quietly_with_the_base_lr(
         config, scene_root, tmp_path):
@@ -182,6 +183,7 @@ def mim_tool(package, name):
                         name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('package,config', [(mmdet, DET), (mmseg, SEG)],
                          ids=['mmdet', 'mmseg'])
 def test_the_packages_own_tools_run_mmvit_ext_configs(package, config,
@@ -195,7 +197,7 @@ def test_the_packages_own_tools_run_mmvit_ext_configs(package, config,
     work_dir = tmp_path / 'work'
     run([mim_tool(package, 'train.py'), str(user_config), '--work-dir',
          str(work_dir), '--cfg-options', *data_options(scene_root),
-         *short_run(4), *extra_for(config)])
+         *short_run(4), *extra_for(config)], fresh=True)
     checkpoint = work_dir / 'iter_4.pth'
     assert checkpoint.exists()
     output = run([mim_tool(package, 'test.py'), str(user_config),
@@ -223,6 +225,7 @@ def own_config(src, tmp_path, **keys):
 ROOT_PATH = Path(ROOT)
 
 
+@pytest.mark.slow
 def test_own_coco_and_label_png_sets_train_by_the_top_keys(scene_root,
                                                            tmp_path):
     """The own-data configs on a 3-class COCO set and a 3-class label-PNG
@@ -339,6 +342,7 @@ def test_user_edits_of_a_scene_config_need_no_delete(tmp_path):
     assert len(backbone.layers) == 2 and backbone.embed_dims == 64
 
 
+@pytest.mark.slow
 def test_the_coco_and_ade20k_configs_name_weights_they_can_load():
     """DeiT III-S and PiT-S: the official (timm) ImageNet URL of their
     metafile, which the loader downloads and converts. CeiT-S: its official

@@ -3,14 +3,13 @@ boxes, masks and label maps agree; mmdet and mmseg read what it writes."""
 import filecmp
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 from scene_utils import (ROOT, TOOL, decode, generate,
                          write_fashion_lookalike)
+from user_utils import call
 
 from mmvit_ext.utils import import_by_path
 
@@ -92,6 +91,7 @@ def test_training_scenes_hold_training_items_only(scene_set):
         assert {a['category_id'] for a in coco['annotations']} <= set(ids)
 
 
+@pytest.mark.dense
 def test_pycocotools_and_the_scene_configs_read_the_set(scene_set):
     pytest.importorskip('mmdet')
     from mmengine.config import Config
@@ -130,10 +130,8 @@ def test_bad_arguments_are_named_and_leave_nothing(tmp_path, fashion_root):
     proc = generate(tmp_path / 'small', fashion_root, '--size', '64', '64')
     assert proc.returncode != 0
     assert '--size 64 64 is too small' in proc.stderr
-    proc = subprocess.run(
-        [sys.executable, TOOL, '--out', str(tmp_path / 'x'),
-         '--fashion-root', str(tmp_path / 'nowhere')],
-        capture_output=True, text=True)
+    proc = call(ROOT, TOOL, '--out', tmp_path / 'x', '--fashion-root',
+                tmp_path / 'nowhere')
     assert proc.returncode != 0 and 'make data' in proc.stderr
     assert not (tmp_path / 'x').exists()
     (tmp_path / 'taken').mkdir()

@@ -1,90 +1,107 @@
 """Helpers for tests that work as a user does: through ``tools/*.py`` on a
 folder of images."""
 import atexit
-import multiprocessing
+import json
 import os
-import runpy
+import select
+import signal
 import subprocess
 import sys
 import tempfile
-import traceback
 
 import cv2
 import numpy as np
 
-# What every tool imports first. A forkserver imports it once; each tool
-# then runs in a process forked from it, as ``python TOOL ARGS`` would run
-# (its own process, ``__main__``, argv, cwd, exit status, stdout and
-# stderr), without paying the ~5 s of imports again.
-PRELOAD = ['torch', 'mmengine.runner', 'mmcv', 'mmpretrain.apis',
-           'mmvit_ext', 'mmdet.models', 'mmseg.models']
-_context = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# What every tool imports first. A server process (``tool_server.py``)
+# imports it once; each tool then runs in a child forked from it, set up as
+# ``python TOOL ARGS`` would be (its own process, ``__main__``, argv, cwd,
+# the caller's environment, the tool's own ``sys.path``, a fresh numpy seed,
+# exit status, stdout and stderr), without paying the ~5 s of imports again.
+# mmvit_ext is not among them: a tool has to import what it uses. The dense
+# server adds mmdet and mmseg, for the tools that run them only, so that a
+# dense install mmdet rejects fails those tools and no others.
+PRELOAD = {
+    'classification': ['torch', 'mmengine.runner', 'mmcv', 'mmpretrain.apis'],
+}
+PRELOAD['dense'] = PRELOAD['classification'] + ['mmdet.models',
+                                                'mmseg.models']
+_servers = {}
 
 
-def _tool_context():
-    global _context
-    if _context is None:
-        _context = multiprocessing.get_context('forkserver')
-        _context.set_forkserver_preload(PRELOAD)  # what is missing is skipped
-    return _context
+class ToolServer:
+    """One ``tool_server.py`` process, started on first use."""
+
+    def __init__(self, kind):
+        self.proc = subprocess.Popen(
+            [sys.executable, '-P', os.path.join(HERE, 'tool_server.py'),
+             *PRELOAD[kind]],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=HERE)
+        self.failed = self._reply(600)['failed']
+        atexit.register(self.close)
+
+    def _reply(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else None
+        if line is None:
+            raise TimeoutError(f'no answer from the tool server in {timeout} s')
+        if not line:
+            raise RuntimeError('the tool server died: '
+                               f'exit status {self.proc.wait()}')
+        return json.loads(line)
+
+    def run(self, cwd, argv, out, err, env, timeout):
+        self.proc.stdin.write(json.dumps(dict(
+            cwd=str(cwd), argv=argv, out=out, err=err, env=env)) + '\n')
+        self.proc.stdin.flush()
+        pid = self._reply(60)['pid']
+        try:
+            return self._reply(timeout)['status']
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            self._reply(60)
+            raise TimeoutError(f'{argv} ran over {timeout} s') from None
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(60)
 
 
-def _run_tool(cwd, argv, out_path, err_path, status_path):
-    """The child: ``python argv[0] argv[1:]`` in ``cwd``."""
-    for fd, path in ((1, out_path), (2, err_path)):
-        target = os.open(path, os.O_WRONLY | os.O_TRUNC)
-        os.dup2(target, fd)
-        os.close(target)
-    os.chdir(cwd)
-    sys.argv = list(argv)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
-    status = 0
-    try:
-        runpy.run_path(argv[0], run_name='__main__')
-    except SystemExit as e:
-        if e.code is None or isinstance(e.code, int):
-            status = e.code or 0
-        else:
-            print(e.code, file=sys.stderr)
-            status = 1
-    except BaseException:
-        traceback.print_exc()
-        status = 1
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with open(status_path, 'w') as f:
-        f.write(str(status))
+def server(kind):
+    if kind not in _servers:
+        _servers[kind] = ToolServer(kind)
+    return _servers[kind]
 
 
-def run(cwd, *args, ok=True, env=None):
-    """Run a python script; assert it succeeds (or fails, ``ok=False``) and
-    return its output (stdout, then stderr). A script with no ``env`` of
-    its own runs forked from the preloaded forkserver; anything else (an
-    environment, ``-m``) in a fresh interpreter."""
-    if env is not None or not args[0].endswith('.py'):
-        proc = subprocess.run([sys.executable, *args], cwd=cwd, text=True,
+def call(cwd, *args, env=None, dense=False, fresh=False):
+    """Run a python script in ``cwd`` and return its
+    ``subprocess.CompletedProcess`` (text output). A script runs in a child
+    of the tool server (the dense one with ``dense=True``), in the caller's
+    environment as it is now; with an ``env`` of its own, ``fresh=True`` or
+    anything other than a script (``-m``, ``-c``), in a fresh interpreter."""
+    args = [str(a) for a in args]
+    if fresh or env is not None or not args[0].endswith('.py'):
+        return subprocess.run([sys.executable, *args], cwd=cwd, text=True,
                               capture_output=True, timeout=600, env=env)
-        status, log = proc.returncode, proc.stdout + proc.stderr
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = [os.path.join(tmp, n) for n in ('out', 'err', 'status')]
-            for path in paths[:2]:
-                open(path, 'w').close()
-            child = _tool_context().Process(
-                target=_run_tool, args=(str(cwd), [str(a) for a in args],
-                                        *paths))
-            child.start()
-            child.join(600)
-            if child.is_alive():
-                child.kill()
-                child.join()
-                raise TimeoutError(f'{args} ran over 600 s')
-            log = ''.join(open(p, errors='replace').read()
-                          for p in paths[:2])
-            status = int(open(paths[2]).read()) if os.path.exists(
-                paths[2]) else child.exitcode
-    assert (status == 0) == ok, log[-4000:]
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = (os.path.join(tmp, n) for n in ('out', 'err'))
+        for path in (out, err):
+            open(path, 'w').close()
+        status = server('dense' if dense else 'classification').run(
+            cwd, args, out, err, dict(os.environ), 600)
+        stdout, stderr = (open(p, errors='replace').read() for p in (out, err))
+    return subprocess.CompletedProcess(args, status, stdout, stderr)
+
+
+def run(cwd, *args, ok=True, **kwargs):
+    """``call`` a python script; assert it succeeds (or fails, ``ok=False``)
+    and return its output (stdout, then stderr)."""
+    proc = call(cwd, *args, **kwargs)
+    log = proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == ok, log[-4000:]
     return log
 
 

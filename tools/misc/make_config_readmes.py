@@ -2,12 +2,17 @@
 in mmpretrain's layout: the paper, a summary, how to use it, the tables
 (generated from the metafile) and the citation; and the docs' model zoo,
 ``docs/model_zoo.md``, from all the metafiles. ``tests/test_configs.py``
-checks that each file is what this script writes. Run from the repository
-root: ``python tools/misc/make_config_readmes.py``.
+checks that each file is what this script writes. It writes into the
+repository it is in, from any folder: ``python
+tools/misc/make_config_readmes.py``.
 """
+import argparse
 import os
 
 import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 ALGOS = ('deit3', 'deit', 'pit', 'deepvit', 'ceit')
 
@@ -116,7 +121,7 @@ REFERENCE_NAMES = {
 
 
 def load_metafile(algo):
-    with open(f'configs/{algo}/metafile.yml') as f:
+    with open(os.path.join(ROOT, 'configs', algo, 'metafile.yml')) as f:
         return yaml.safe_load(f)
 
 
@@ -262,11 +267,13 @@ def model_zoo():
     return '\n'.join(lines)
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__.split('\n\n')[0]).parse_args(
+        argv)
     for algo in ALGOS:
-        with open(f'configs/{algo}/README.md', 'w') as f:
+        with open(os.path.join(ROOT, 'configs', algo, 'README.md'), 'w') as f:
             f.write(readme(algo))
-    with open('docs/model_zoo.md', 'w') as f:
+    with open(os.path.join(ROOT, 'docs', 'model_zoo.md'), 'w') as f:
         f.write(model_zoo())
 
 

@@ -2,10 +2,14 @@
 
 Params and FLOPs are those of the docs' model zoo, measured with
 ``python tools/analysis_tools/get_flops.py CONFIG`` (mmengine's counter with
-attention counted: one multiply-add is one FLOP). Run from the repository root:
-``python tools/misc/make_metafiles.py``.
+attention counted: one multiply-add is one FLOP). It writes into the
+repository it is in, from any folder: ``python tools/misc/make_metafiles.py``.
 """
+import argparse
 import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 FB = 'https://dl.fbaipublicfiles.com/deit/'
 PIT = ('https://github.com/rwightman/pytorch-image-models/releases/download/'
@@ -130,11 +134,14 @@ def metafile(algo):
     return '\n'.join(lines) + '\n'
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__.split('\n\n')[0]).parse_args(
+        argv)
     for algo in MODELS:
-        with open(f'configs/{algo}/metafile.yml', 'w') as f:
+        with open(os.path.join(ROOT, 'configs', algo, 'metafile.yml'),
+                  'w') as f:
             f.write(metafile(algo))
-    with open('model-index.yml', 'w') as f:
+    with open(os.path.join(ROOT, 'model-index.yml'), 'w') as f:
         f.write('Import:\n' + ''.join(f'  - configs/{algo}/metafile.yml\n'
                                       for algo in MODELS))
 
