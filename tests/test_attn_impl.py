@@ -102,33 +102,61 @@ def flat(outs):
 
 
 @pytest.mark.parametrize('case', params())
-def test_every_backbone_gives_the_same_numbers_by_each_path(case):
+def test_every_backbone_gives_the_same_numbers_by_each_path(case,
+                                                            monkeypatch):
+    # The rule measured with AMX on every CPU, so that 'auto' takes the
+    # fused kernel in fp32 and bf16 inference and the matmuls in bf16
+    # training: it is then checked on both paths, against the one it took.
+    monkeypatch.setattr(attention_module, 'CPU_HAS_AMX', True)
+    monkeypatch.setattr(attention_module, '_MATH_MAX_TOKENS',
+                        attention_module.CPU_BF16_MATH_MAX_TOKENS)
     models = {impl: build(case.cfg, impl) for impl in IMPLS}
     keys = {impl: list(m.state_dict()) for impl, m in models.items()}
     assert keys['sdpa'] == keys['math'] == keys['auto']
     assert {m.attn_impl for m in models['math'].modules()
             if hasattr(type(m), 'attn_impl')} == {'math'}
     x = torch.randn(2, 3, case.img_size, case.img_size)
+
+    def train_step(model, dtype=None):
+        """Outputs and input gradient of a step in train mode (gradients
+        through every branch; no dropout is set)."""
+        model.train()
+        xi = x.clone().requires_grad_()
+        with torch.autocast('cpu', dtype=dtype or torch.bfloat16,
+                            enabled=dtype is not None):
+            outs = flat(model(xi))
+        sum(o.float().square().mean() for o in outs).backward()
+        model.eval()
+        return outs, xi.grad
+
     results = {}
     for impl, model in models.items():
-        model.train()  # gradients through every branch (no dropout set)
-        xi = x.clone().requires_grad_()
-        outs = flat(model(xi))
-        sum(o.float().square().mean() for o in outs).backward()
-        results[impl] = (outs, xi.grad)
-        model.eval()
+        results[impl] = train_step(model)
         with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
             results[impl + '-bf16'] = (flat(model(x)), None)
+        results[impl + '-bf16-train'] = train_step(model, torch.bfloat16)
     for impl in ('math', 'auto'):
-        for suffix, tol in (('', 1e-4), ('-bf16', 5e-2)):
+        for suffix, tol in (('', 1e-4), ('-bf16', 5e-2),
+                            ('-bf16-train', 5e-2)):
             got, grad = results[impl + suffix]
             ref, ref_grad = results['sdpa' + suffix]
             for a, b in zip(got, ref):
                 torch.testing.assert_close(a.float(), b.float(), atol=tol,
                                            rtol=tol)
             if grad is not None:
-                torch.testing.assert_close(grad, ref_grad, atol=1e-4,
-                                           rtol=1e-4)
+                torch.testing.assert_close(grad, ref_grad, atol=tol,
+                                           rtol=tol)
+    # 'auto' is exactly the path the rule names, on each side of it.
+    for suffix, taken in (('', 'sdpa'), ('-bf16', 'sdpa'),
+                          ('-bf16-train', 'math')):
+        (got, grad), (ref, ref_grad) = (results['auto' + suffix],
+                                        results[taken + suffix])
+        for a, b in zip(got, ref):
+            assert torch.equal(a, b), (suffix, taken)
+        assert grad is None or torch.equal(grad, ref_grad), (suffix, taken)
+    # ... and the two paths differ in bf16 training, so that is a check.
+    assert any(not torch.equal(a, b) for a, b in zip(
+        results['sdpa-bf16-train'][0], results['math-bf16-train'][0]))
 
 
 def test_the_lca_head_gives_the_same_numbers_by_each_path():
@@ -161,6 +189,7 @@ def test_a_bad_value_names_the_choices():
     assert ATTN_IMPLS == ('auto', 'sdpa', 'math')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('impl', ('sdpa', 'math'))
 @pytest.mark.parametrize('name', ['deit3-vitdet', 'pit', 'deepvit'])
 def test_each_path_exports(name, impl, tmp_path):

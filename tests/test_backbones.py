@@ -203,15 +203,24 @@ def test_frozen_stages(case):
 @pytest.mark.parametrize('case', params())
 def test_dynamic_non_square_input(case):
     model, size = build(case, out_type='featmap')
+    randomize_(model)
     stride = model.feature_info[0]['reduction']
     h, w = size + 2 * stride, size - stride
-    out = model(image((h, w)))[0]
-    ref = model(image(size))[0]
+    x = image((h, w))
+    with torch.no_grad():
+        out = model(x)[0]
+        ref = model(image(size))[0]
+        model.out_type = 'raw'
+        raw = model(x)[0]
     assert out.shape[:2] == ref.shape[:2]
     # Two more patches of height, one fewer of width than the built size.
     assert (out.shape[2] - ref.shape[2], out.shape[3] - ref.shape[3]) == \
         (2, -1)
-    assert torch.isfinite(out).all()
+    # Pixel (i, j) of the map is patch token i * width + j: rows and
+    # columns are not mixed up on a non-square grid.
+    patches = raw[:, model.num_extra_tokens:]
+    assert patches.shape[1] == out.shape[2] * out.shape[3]
+    torch.testing.assert_close(out.flatten(2).transpose(1, 2), patches)
 
 
 @pytest.mark.parametrize('case', params())

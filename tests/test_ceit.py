@@ -67,10 +67,18 @@ def test_param_counts_match_the_paper(arch, millions, repo_root):
 
 
 def test_featmap_on_a_non_square_input():
-    model = CeiT(arch='t', out_type='featmap').eval()
+    """The I2T stem (stride 4) and its 4x4 patches give a stride-16 grid:
+    14 x 20 tokens for a 224 x 320 image, mapped row by row."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_ceit(out_type='raw')).eval()
+    x = torch.randn(1, 3, 224, 320)
     with torch.no_grad():
-        out = model(torch.randn(1, 3, 224, 320))
-    assert out[0].shape == (1, 192, 14, 20)
+        model.out_type = 'raw'
+        raw = model(x)[0]
+        model.out_type = 'featmap'
+        out = model(x)[0]
+    assert out.shape == (1, 48, 14, 20)
+    torch.testing.assert_close(out.flatten(2).transpose(1, 2), raw[:, 1:])
 
 
 @pytest.mark.parametrize('size', [(64, 64), (60, 76)])
@@ -108,12 +116,28 @@ def test_leff_passes_the_class_tokens_through():
 
 
 def test_leff_options():
+    """``leff_kernel_size`` is the depthwise convolution's reach over the
+    token grid, and ``leff_with_bn=False`` leaves no batch statistics."""
+    torch.manual_seed(0)
     model = CeiT(arch=dict(embed_dims=16, num_layers=1, num_heads=2,
                            mlp_ratio=2), img_size=64, leff_kernel_size=5,
                  leff_with_bn=False, stem_cfg=dict(stem_channels=8))
     leff = model.layers[0].leff
-    assert leff.conv2.kernel_size == (5, 5) and leff.conv2.groups == 32
-    assert isinstance(leff.bn1, torch.nn.Identity)
+    x = torch.randn(2, 1 + 7 * 7, 16)
+    with torch.no_grad():
+        out = leff.train()(x, (7, 7))
+        # No BatchNorm: training and evaluation give the same numbers, and
+        # no image of the batch depends on another.
+        torch.testing.assert_close(leff.eval()(x, (7, 7)), out)
+        torch.testing.assert_close(leff(x[:1], (7, 7)), out[:1])
+        # A 5x5 kernel: a token two rows and columns away from the centre
+        # (3, 3) reaches it, one three away does not.
+        for offset, reaches in ((2, True), (3, False)):
+            moved = x.clone()
+            moved[:, 1 + (3 + offset) * 7 + 3 + offset] += 1
+            changed = leff(moved, (7, 7))[:, 1 + 3 * 7 + 3]
+            assert torch.allclose(changed, out[:, 1 + 3 * 7 + 3]) != \
+                reaches, offset
 
 
 @pytest.mark.parametrize('backbone', [

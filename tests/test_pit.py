@@ -5,18 +5,31 @@ import torch
 from mmvit_ext.models import PiT
 
 
-def test_pit_s_pyramid_on_a_large_non_square_input():
-    model = PiT(arch='s', out_type='featmap', out_indices=(0, 1, 2)).eval()
-    assert model.out_channels == [144, 288, 576]
-    assert model.out_strides == [8, 16, 32]
+def test_pit_pyramid_on_a_non_square_input():
+    """PiT-S's stem (kernel 16, stride 8, no padding) and poolings (3x3,
+    stride 2, padding 1, rounding up) on a non-square input, on PiT-S's
+    stem with tiny stages."""
+    torch.manual_seed(0)
+    model = PiT(arch=dict(embed_dims=(16, 32, 64), depths=(1, 1, 1),
+                          num_heads=(2, 2, 2), patch_size=16, stride=8),
+                out_type='featmap', out_indices=(0, 1, 2)).eval()
+    x = torch.randn(1, 3, 96, 136)
     with torch.no_grad():
-        feats = model(torch.randn(1, 3, 512, 640))
-    # The stem (kernel 16, stride 8, no padding) gives 63 x 79; each pooling
-    # (3x3, stride 2, padding 1) halves it, rounding up.
-    assert [tuple(f.shape) for f in feats] == [(1, 144, 63, 79),
-                                               (1, 288, 32, 40),
-                                               (1, 576, 16, 20)]
+        feats = model(x)
+        model.out_type = 'raw'
+        raws = model(x)
+    # (96 - 16) / 8 + 1 = 11 by (136 - 16) / 8 + 1 = 16, then halved.
+    assert [tuple(f.shape) for f in feats] == [(1, 16, 11, 16),
+                                               (1, 32, 6, 8),
+                                               (1, 64, 3, 4)]
+    for feat, raw in zip(feats, raws):
+        torch.testing.assert_close(feat.flatten(2).transpose(1, 2),
+                                   raw[:, 1:])
     assert [f['reduction'] for f in model.feature_info] == [8, 16, 32]
+    with torch.device('meta'):
+        pit_s = PiT(arch='s', out_indices=(0, 1, 2))
+    assert pit_s.out_channels == [144, 288, 576]
+    assert pit_s.out_strides == [8, 16, 32]
 
 
 @pytest.mark.parametrize('arch,dims', [('ti', (64, 128, 256)),
@@ -52,8 +65,30 @@ def test_checkpoint_at_224_loads_at_384():
 
 
 def test_distilled_alias():
-    model = PiT(arch='ti', distilled=True, img_size=64)
-    assert model.with_dist_token and model.dist_token is not None
+    """``distilled=True`` builds the model ``with_dist_token=True`` builds:
+    the same keys and shapes, and a (cls, dist) pair out."""
+    arch = dict(embed_dims=(16, 32, 64), depths=(1, 1, 1),
+                num_heads=(2, 2, 2))
+    torch.manual_seed(0)
+    alias = PiT(arch=arch, distilled=True, img_size=64,
+                out_type='cls_token').eval()
+    torch.manual_seed(0)
+    model = PiT(arch=arch, with_dist_token=True, img_size=64,
+                out_type='cls_token').eval()
+    assert {k: v.shape for k, v in alias.state_dict().items()} == \
+        {k: v.shape for k, v in model.state_dict().items()}
+    assert 'dist_token' in alias.state_dict()
+    with torch.no_grad():  # tokens apart from their (zero) init
+        for p in model.parameters():
+            p.normal_(0, 0.2)
+    alias.load_state_dict(model.state_dict(), strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        (cls, dist), = alias(x)
+        (ref_cls, ref_dist), = model(x)
+    torch.testing.assert_close(cls, ref_cls)
+    torch.testing.assert_close(dist, ref_dist)
+    assert not torch.allclose(cls, dist)
 
 
 def test_bad_arch_dict():

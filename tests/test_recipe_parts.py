@@ -163,12 +163,32 @@ def test_three_augment_blur_radius_range_is_timms():
 
 
 def test_three_augment_keeps_a_grey_image_grey():
+    """On a one-channel image each op gives its known value: grey leaves it
+    as it is, solarize inverts the levels at or above 128, and the blur is
+    PIL's at the radius drawn."""
+    from PIL import ImageFilter
     aug = TRANSFORMS.build(dict(type='mmvit_ext.ThreeAugment'))
+    blur, = aug.transforms[2].transforms  # RandomChoice composes each
+    radii = []
+    draw = blur.random_magnitude
+    blur.random_magnitude = lambda: radii.append(draw()) or radii[-1]
     grey = np.random.RandomState(0).randint(0, 256, (16, 16), np.uint8)
+    solarized = np.where(grey < 128, grey, 255 - grey)
     np.random.seed(0)
+    kinds = []
     for _ in range(20):
+        blurs = len(radii)
         out = aug(dict(img=grey.copy()))['img']
         assert out.shape == grey.shape and out.dtype == np.uint8
+        if len(radii) > blurs:
+            kinds.append('blur')
+            want = np.asarray(Image.fromarray(grey).filter(
+                ImageFilter.GaussianBlur(radius=radii[-1])))
+        else:
+            kinds.append('grey' if np.array_equal(out, grey) else 'solarize')
+            want = grey if kinds[-1] == 'grey' else solarized
+        np.testing.assert_array_equal(out, want)
+    assert set(kinds) == {'grey', 'solarize', 'blur'}, kinds
 
 
 def test_three_augment_names_a_bad_blur_range():

@@ -57,9 +57,51 @@ def test_inferencer_runs_our_config(repo_root):
     np.testing.assert_allclose(result['pred_scores'].sum(), 1, rtol=1e-5)
 
 
-def test_importing_the_package_registers_everything():
+# Every registry's names, printed by a fresh interpreter after ``import
+# mmvit_ext`` alone, and before it (mmpretrain imported, ours not).
+REGISTERED = """
+import json, sys
+from mmpretrain.apis import get_model
+import mmengine.registry
+if sys.argv[1] == 'after':
+    import mmvit_ext
+    from mmvit_ext import registry
+    names = {n: sorted(getattr(registry, n).module_dict)
+             for n in registry.__all__}
+else:
+    names = {n: sorted(k for k in getattr(mmengine.registry, n).module_dict
+                       if k.startswith('mmvit_ext.'))
+             for n in ('MODELS', 'FUNCTIONS')}
+    names['modules'] = sorted(m for m in sys.modules if m == 'mmvit_ext'
+                              or m.startswith('mmvit_ext.'))
+print(json.dumps(names))
+"""
+
+
+def test_importing_the_package_registers_everything(repo_root, tmp_path):
+    """``import mmvit_ext`` alone, in a fresh interpreter, registers every
+    module that this process (which has imported every test's modules) has
+    registered; before it, none is."""
+    import json
+    import subprocess
+    import sys
+
+    def registered(when):
+        proc = subprocess.run([sys.executable, '-c', REGISTERED, when],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return json.loads(proc.stdout.splitlines()[-1])
+
+    before = registered('before')
+    assert before == {'MODELS': [], 'FUNCTIONS': [], 'modules': []}
+    after = registered('after')
+    here = {n: sorted(getattr(registry, n).module_dict)
+            for n in registry.__all__}
+    assert after == here
+    for name in ('DeiT3', 'DeiT', 'DeepViT', 'CeiT', 'PiT', 'SimpleFPN',
+                 'LCAClsHead', 'DistillationClsHead'):
+        assert name in after['MODELS'], name
     assert mmvit_ext.__version__
-    assert 'DeiT3' in registry.MODELS.module_dict
 
 
 def test_unknown_arch_names_the_choices():
