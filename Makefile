@@ -1,6 +1,8 @@
 # Quick start: `make demo` trains and evaluates the Fashion-MNIST demo and
 # draws its training curves;
 # `make test` runs the test suite. Both set up .venv on first use.
+# `make test-fast` runs the suite less its slow tier (pytest -m 'not slow'):
+# the loop to run after each change; `make test` before a commit.
 # `make dense` adds full mmcv (built once, then cached), mmdet and mmseg.
 # `make docs` builds the documentation into docs/_build/html.
 PYTHON ?= python3
@@ -14,7 +16,7 @@ DEMO_MIN_TOP1 ?= 88
 FMNIST_SRC ?= /usr/share/datasets/fashion-mnist
 FMNIST_DIR ?= data/fashion-mnist
 
-.PHONY: demo test docs venv venv-tests dense data clean
+.PHONY: demo test test-fast docs venv venv-tests dense data clean
 
 demo: venv data
 	rm -rf $(DEMO_WORK_DIR)
@@ -29,6 +31,9 @@ demo: venv data
 
 test: venv-tests data
 	$(PY) -m pytest tests
+
+test-fast: venv-tests data
+	$(PY) -m pytest tests -m 'not slow'
 
 # Warnings are errors, broken links and unknown API names included (-n).
 docs: $(VENV)/.docs-installed

@@ -12,6 +12,13 @@ sys.path.insert(0, HERE)
 import mmvit_ext  # noqa: E402,F401  (registers modules)
 
 
+def pytest_collection_modifyitems(items):
+    """A test that needs the prepared Fashion-MNIST is marked ``data``."""
+    for item in items:
+        if 'fashion_mnist' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.data)
+
+
 @pytest.fixture(scope='session')
 def repo_root():
     return ROOT

@@ -203,6 +203,7 @@ def train(repo_root, cwd, *options, ok):
                'train_cfg.max_epochs=1', *options, ok=ok)
 
 
+@pytest.mark.slow
 def test_too_few_classes_stop_before_the_first_iteration(repo_root,
                                                         user_dir):
     log = train(repo_root, user_dir, 'model.head.num_classes=2',
@@ -213,6 +214,7 @@ def test_too_few_classes_stop_before_the_first_iteration(repo_root,
     assert 'Epoch(train)' not in log
 
 
+@pytest.mark.slow
 def test_head_channels_that_differ_from_the_backbone_stop_before_training(
         repo_root, user_dir):
     log = train(repo_root, user_dir, 'model.head.in_channels=32', ok=False)
@@ -221,6 +223,7 @@ def test_head_channels_that_differ_from_the_backbone_stop_before_training(
     assert 'Epoch(train)' not in log
 
 
+@pytest.mark.slow
 def test_a_bad_image_stops_training_by_default_and_is_skipped_on_request(
         repo_root, user_dir):
     bad = user_dir / 'data/my_dataset/train/checker/0.png'

@@ -27,6 +27,7 @@ def scope():
     init_default_scope('mmvit_ext')
 
 
+@pytest.mark.slow
 def test_batches_equal_the_per_sample_pipeline():
     batched = InMemoryBatchDataset(fashion(indices=300, pipeline=[]))
     from mmpretrain.datasets import FashionMNIST
@@ -105,6 +106,7 @@ def test_demo_config_trains_on_flipped_normalized_batches(tmp_path):
     assert torch.allclose(out, normalized)
 
 
+@pytest.mark.slow
 def test_mmengines_subset_option_works_on_the_demo_config(tmp_path):
     """mmengine's idiom for a quick run on part of the data,
     ``--cfg-options train_dataloader.dataset.indices=N``, through

@@ -8,6 +8,8 @@ import pytest
 
 from user_utils import run
 
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = 'tools/analysis_tools/benchmark.py'
 DEMO = 'configs/deit3/deit3-tiny-p7_1xb128_fashion-mnist.py'

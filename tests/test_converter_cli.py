@@ -13,6 +13,8 @@ from mmpretrain.apis import get_model
 
 from parity_utils import image, load_official_fixture, randomize_
 
+pytestmark = pytest.mark.slow
+
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
 

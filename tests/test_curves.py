@@ -8,6 +8,8 @@ import pytest
 
 from user_utils import run
 
+pytestmark = pytest.mark.slow  # each trains, or reads a training run
+
 PLOT = 'tools/analysis_tools/plot_curves.py'
 
 

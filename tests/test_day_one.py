@@ -140,6 +140,7 @@ def grey_run(repo_root, tmp_path_factory):
     return cwd, config, log, demo
 
 
+@pytest.mark.slow
 def test_own_grey_folder_fine_tunes_and_evaluates(grey_run, repo_root):
     cwd, config, log, demo = grey_run
     assert "Loaded DeiT3 from work_dirs/demo/epoch_8.pth (prefix " \
@@ -157,6 +158,7 @@ def test_own_grey_folder_fine_tunes_and_evaluates(grey_run, repo_root):
         pytest.approx(accs[-1])
 
 
+@pytest.mark.slow
 def test_infer_prints_topk_for_grey_image_files(grey_run, repo_root):
     cwd, config, _, _ = grey_run
     dark = cwd / 'data/my_dataset/val/horizontal/0.png'
@@ -177,6 +179,7 @@ def test_infer_prints_topk_for_grey_image_files(grey_run, repo_root):
                                                  'bright_colour.png']
 
 
+@pytest.mark.slow
 def test_tools_refuse_a_checkpoint_that_does_not_fit(grey_run, repo_root):
     cwd, config, _, _ = grey_run
     # The 10-class demo checkpoint into the 3-class model.
@@ -190,6 +193,7 @@ def test_tools_refuse_a_checkpoint_that_does_not_fit(grey_run, repo_root):
     assert 'head.fc.weight: checkpoint (10, 64) vs model (3, 64)' in log
 
 
+@pytest.mark.slow
 def test_own_rgb_folder_fine_tunes_from_an_official_url(
         timm_deit3, repo_root, tmp_path):
     """The RGB folder config as shipped (DeiT III-S at 224 px, 2 loader

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from dense_utils import ROOT, dense_configs, require_dense, seg_batch, shrink
 
 require_dense()
+pytestmark = pytest.mark.dense
 
 from mmengine.config import Config  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
@@ -87,6 +88,7 @@ def check_training_step(model, cfg, data):
                if not n.startswith('backbone.')) == pytest.approx(base_lr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', DET_CONFIGS)
 def test_detector_trains_a_step_and_infers(config):
     from mmdet.testing import demo_mm_inputs

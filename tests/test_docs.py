@@ -143,6 +143,7 @@ def test_the_api_reference_has_every_registered_class_and_public_name():
         f'public but not in docs/api.md: {sorted(public - documented)}'
 
 
+@pytest.mark.slow
 def test_the_docs_build_with_warnings_as_errors(tmp_path):
     """What ``make docs`` runs: a broken link or image, an unknown API name
     or a docstring Sphinx cannot parse fails."""

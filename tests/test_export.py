@@ -41,6 +41,7 @@ def eager(model, x, backbone=False):
 OTHER_INPUTS = [(3, 1, 28, 28), (2, 1, 42, 35), (1, 1, 37, 45)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(FAMILY_CONFIGS))
 def test_onnx_export_runs_at_other_sizes_in_onnxruntime(
         name, models, repo_root, tmp_path):
@@ -61,6 +62,7 @@ def test_onnx_export_runs_at_other_sizes_in_onnxruntime(
         np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['deit', 'pit'])
 def test_torch_export_of_the_backbone(name, models, repo_root, tmp_path):
     """--backbone: DeiT's (cls, dist) pair becomes two outputs; PiT's
@@ -132,6 +134,7 @@ def test_the_legacy_onnx_exporter_matches_eager_on_vitdet_blocks(tmp_path):
                               tmp_path / 'vitdet.onnx')
 
 
+@pytest.mark.slow
 def test_static_export_is_checked_and_refuses_bad_arguments(
         models, repo_root, tmp_path):
     config, ckpt, _ = models['deit3']
@@ -147,6 +150,7 @@ def test_static_export_is_checked_and_refuses_bad_arguments(
     assert '--shape [1, 2, 3]: give H or H W' in out
 
 
+@pytest.mark.slow
 def test_a_failed_check_leaves_no_file(models, repo_root, tmp_path):
     """An --atol no export can meet: the tool fails and removes its file."""
     config, ckpt, _ = models['deit3']

@@ -118,6 +118,7 @@ def vitdet_block(grid, C, F, window=0):
     (7, 32, 2, 64, 3),  # tiny: 3x3 windows over the 7x7 grid padded to 9x9
     (64, 768, 12, 3072, 14),  # DeiT III-B at 1024x1024, ViTDet's windows
 ])
+@pytest.mark.slow
 def test_vitdet_flops_match_the_analytic_count(grid, C, heads, F, window):
     """Windows, padding and relative positions are all counted; for
     DeiT III-B at 1024 px (blocks 2, 5, 8, 11 global) within 1%."""

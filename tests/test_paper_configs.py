@@ -9,6 +9,8 @@ import sys
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow  # every test reads the fixture's run
+
 SAMPLE = [
     # DeiT III-B's two stages: 3-Augment, repeated augmentation, the
     # thresholded BCE and the EMA at 192 px, then the 224 px fine-tune from

@@ -16,7 +16,8 @@ CONFIG = 'tests/configs/demo_subset.py'
 EPOCHS = ['train_cfg.max_epochs=3', 'param_scheduler.1.end=3']
 
 
-pytestmark = pytest.mark.usefixtures('fashion_mnist')
+pytestmark = [pytest.mark.slow,
+              pytest.mark.usefixtures('fashion_mnist')]
 
 
 def train(repo_root, work_dir, *args, crash=None):

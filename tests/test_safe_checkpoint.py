@@ -89,6 +89,7 @@ def _run(repo_root, *args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_tools_test_is_refused(evil, repo_root, tmp_path):
     proc = _run(repo_root, 'tools/test.py', DEMO, evil, '--work-dir',
                 str(tmp_path / 'wd'))
@@ -96,6 +97,7 @@ def test_tools_test_is_refused(evil, repo_root, tmp_path):
     assert 'UnsafeCheckpointError' in proc.stderr
 
 
+@pytest.mark.slow
 def test_tools_train_resume_is_refused(evil, repo_root, tmp_path):
     proc = _run(repo_root, 'tools/train.py', DEMO, '--resume', evil,
                 '--work-dir', str(tmp_path / 'wd'))
@@ -103,6 +105,7 @@ def test_tools_train_resume_is_refused(evil, repo_root, tmp_path):
     assert 'UnsafeCheckpointError' in proc.stderr
 
 
+@pytest.mark.slow
 def test_tools_train_load_from_is_refused(evil, repo_root, tmp_path):
     proc = _run(repo_root, 'tools/train.py', DEMO, '--work-dir',
                 str(tmp_path / 'wd'), '--cfg-options', f'load_from={evil}')
@@ -110,6 +113,7 @@ def test_tools_train_load_from_is_refused(evil, repo_root, tmp_path):
     assert 'UnsafeCheckpointError' in proc.stderr
 
 
+@pytest.mark.slow
 def test_converter_is_refused_and_writes_nothing(evil, repo_root, tmp_path):
     dst = tmp_path / 'out' / 'converted.pth'
     proc = _run(repo_root, 'tools/model_converters/deit3_to_mmvit.py', evil,

@@ -22,7 +22,8 @@ FSDP_CONFIG = 'tests/configs/scale_out_fsdp.py'
 HALF_BATCH = ['--cfg-options', 'train_dataloader.batch_size=32']
 
 
-pytestmark = pytest.mark.usefixtures('fashion_mnist')
+pytestmark = [pytest.mark.slow,
+              pytest.mark.usefixtures('fashion_mnist')]
 
 
 def run(repo_root, *cmd, env=None, ok=True):

@@ -14,7 +14,8 @@ from mmvit_ext.engine import load_checkpoint_file
 DEMO = 'tests/configs/demo_small.py'
 
 
-pytestmark = pytest.mark.usefixtures('fashion_mnist')
+pytestmark = [pytest.mark.slow,
+              pytest.mark.usefixtures('fashion_mnist')]
 
 
 def run(repo_root, *args, env=None):

@@ -1,5 +1,8 @@
 """``tools/train.py --amp``, ``--amp-dtype`` and ``--compile`` on every
-Fashion-MNIST config: a few steps train, and the losses follow eager fp32."""
+Fashion-MNIST config: a few steps train, and the losses follow eager fp32.
+The steps read a small Fashion-MNIST lookalike in the real file format:
+what is compared is one run against another on the same images."""
+import itertools
 import os
 
 import numpy as np
@@ -11,6 +14,7 @@ from mmengine.config import Config
 from mmvit_ext.engine import AdamW, AmpOptimWrapper, resolve_amp_dtype
 from mmvit_ext.registry import MODELS, RUNNERS
 from mmvit_ext.utils import import_by_path
+from scene_utils import write_fashion_lookalike
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FASHION = sorted(
@@ -20,12 +24,20 @@ FASHION = sorted(
 
 
 TRAIN = import_by_path(f'{ROOT}/tools/train.py', 'tool_train')
+RUNS = itertools.count()
 
 
-def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,
-                 steps=3):
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    return write_fashion_lookalike(tmp_path_factory.mktemp('fashion'),
+                                   per_split=48)
+
+
+def train_losses(config, tmp_path, data_root, amp=False, amp_dtype=None,
+                 compile=False, steps=3):
     """The losses of the first ``steps`` iterations of ``config`` as
-    tools/train.py sets it up with these flags, and the runner."""
+    tools/train.py sets it up with these flags, on the images under
+    ``data_root``, and the runner."""
     args = TRAIN.parse_args(
         [config, '--work-dir', str(tmp_path / 'work'), '--no-validate']
         + ['--amp'] * amp + ['--amp-dtype', amp_dtype] * bool(amp_dtype)
@@ -33,12 +45,16 @@ def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,
     cfg = TRAIN.merge_args(Config.fromfile(f'{ROOT}/{config}'), args)
     dataset = cfg.train_dataloader.dataset
     dataset = dataset.get('dataset', dataset)  # InMemoryBatchDataset
+    dataset.data_root = data_root
     dataset.indices = 16 * steps
     cfg.train_dataloader.batch_size = 16
     if cfg.train_dataloader.sampler.get('selected_round'):
         # DeiT's count rounds to 256 samples: none of these 16 x steps.
         cfg.train_dataloader.sampler.selected_round = 0
     cfg.train_cfg.max_epochs = 1
+    # Its own message hub: two runs of a config in the same second would
+    # share mmengine's default name (config and time) and their losses.
+    cfg.experiment_name = f'{tmp_path.name}_{next(RUNS)}'
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint = None
     teacher = cfg.model.get('teacher')
@@ -56,14 +72,14 @@ def train_losses(config, tmp_path, amp=False, amp_dtype=None, compile=False,
 
 
 @pytest.fixture(scope='module')
-def eager(tmp_path_factory):
+def eager(tmp_path_factory, data_root):
     """Eager fp32 losses of each config, computed once."""
     cache = {}
 
     def get(config):
         if config not in cache:
             cache[config] = train_losses(
-                config, tmp_path_factory.mktemp('fp32'))[0]
+                config, tmp_path_factory.mktemp('fp32'), data_root)[0]
         return cache[config]
     return get
 
@@ -72,11 +88,14 @@ def test_fashion_configs_are_found():
     assert len(FASHION) >= 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', FASHION)
 @pytest.mark.parametrize('dtype,rtol', [('bfloat16', 2e-2),
                                         ('float16', 5e-3)])
-def test_amp_trains_close_to_fp32(config, dtype, rtol, eager, tmp_path):
-    losses, runner = train_losses(config, tmp_path, amp_dtype=dtype)
+def test_amp_trains_close_to_fp32(config, dtype, rtol, eager, tmp_path,
+                                  data_root):
+    losses, runner = train_losses(config, tmp_path, data_root,
+                                  amp_dtype=dtype)
     wrapper = runner.optim_wrapper
     assert isinstance(wrapper, AmpOptimWrapper)
     assert wrapper.cast_dtype == getattr(torch, dtype)
@@ -87,7 +106,8 @@ def test_amp_trains_close_to_fp32(config, dtype, rtol, eager, tmp_path):
     torch.testing.assert_close(losses, reference, rtol=rtol, atol=0)
 
 
-def test_amp_auto_picks_bf16_where_it_is_fast(monkeypatch, tmp_path):
+def test_amp_auto_picks_bf16_where_it_is_fast(monkeypatch, tmp_path,
+                                             data_root):
     for amx, avx512, expected in ((True, False, torch.bfloat16),
                                   (False, True, torch.bfloat16),
                                   (False, False, torch.float16)):
@@ -100,13 +120,14 @@ def test_amp_auto_picks_bf16_where_it_is_fast(monkeypatch, tmp_path):
         resolve_amp_dtype('fp8', 'cpu')
     monkeypatch.undo()
     # --amp alone: the choice for this machine, through the tool.
-    _, runner = train_losses(FASHION[0], tmp_path, amp=True, steps=1)
+    _, runner = train_losses(FASHION[0], tmp_path, data_root, amp=True,
+                             steps=1)
     assert runner.optim_wrapper.cast_dtype == resolve_amp_dtype(
         'auto', 'cpu')[0]
 
 
-def test_adamw_is_fused(tmp_path):
-    _, runner = train_losses(FASHION[0], tmp_path, steps=1)
+def test_adamw_is_fused(tmp_path, data_root):
+    _, runner = train_losses(FASHION[0], tmp_path, data_root, steps=1)
     optimizer = runner.optim_wrapper.optimizer
     assert type(optimizer) is AdamW
     assert optimizer.defaults['fused'] is True
@@ -121,13 +142,15 @@ COMPILED = [c for c in FASHION if not any(
                      'teachers/'))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', COMPILED)
-def test_compile_trains_like_eager(config, eager, tmp_path):
+def test_compile_trains_like_eager(config, eager, tmp_path, data_root):
     torch._dynamo.reset()
     # Random ops (drop path) draw from eager's generator, so that compiled
     # and eager runs see the same random numbers.
     with torch._inductor.config.patch(fallback_random=True):
-        losses, runner = train_losses(config, tmp_path, compile=True)
+        losses, runner = train_losses(config, tmp_path, data_root,
+                                      compile=True)
     assert runner.cfg.compile is True
     assert hasattr(runner.model.forward, '_torchdynamo_orig_callable')
     torch.testing.assert_close(losses, eager(config), rtol=1e-4, atol=1e-5)

@@ -117,6 +117,7 @@ def test_token_grid_follows_the_image_aspect():
 
 
 # ---------------------------------------------------------- vis_attention
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['deit3', 'deit', 'deepvit', 'ceit', 'pit'])
 def test_vis_attention_writes_grids_and_rows(name, repo_root, checkpoints,
                                              image, tmp_path):
@@ -149,6 +150,7 @@ def test_vis_attention_writes_grids_and_rows(name, repo_root, checkpoints,
         assert f'{recorder.modules[0][0]}.mixed' in arrays
 
 
+@pytest.mark.slow
 def test_vis_attention_picks_layers_and_names_bad_ones(
         repo_root, checkpoints, image, tmp_path):
     run(repo_root, VIS, CONFIGS['deit3'], checkpoints['deit3'], image,
@@ -163,6 +165,7 @@ def test_vis_attention_picks_layers_and_names_bad_ones(
 
 
 # --------------------------------------------------- attention similarity
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['deepvit', 'pit'])
 def test_attention_similarity_matrix_and_curves(name, repo_root,
                                                 checkpoints, tmp_path):
@@ -205,6 +208,7 @@ def test_attention_similarity_matrix_and_curves(name, repo_root,
         assert png_size(tmp_path / png) == (450, 450)
 
 
+@pytest.mark.slow
 def test_attention_similarity_of_the_same_images_in_two_runs_is_equal(
         repo_root, checkpoints, tmp_path):
     """Batching does not change the result: 12 images in one batch or in
@@ -218,6 +222,7 @@ def test_attention_similarity_of_the_same_images_in_two_runs_is_equal(
     np.testing.assert_allclose(results[0], results[1], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_attention_similarity_names_bad_arguments(repo_root, checkpoints):
     out = run(repo_root, SIMILARITY, CONFIGS['deit3'], checkpoints['deit3'],
               '--data', '0', ok=False)
@@ -228,6 +233,7 @@ def test_attention_similarity_names_bad_arguments(repo_root, checkpoints):
 
 
 # -------------------------------------------------------------- LCA weights
+@pytest.mark.slow
 def test_lca_weights_sum_to_one(repo_root, checkpoints, tmp_path):
     png = tmp_path / 'lca.png'
     out = run(repo_root, LCA, CONFIGS['ceit'], checkpoints['ceit'],
@@ -242,6 +248,7 @@ def test_lca_weights_sum_to_one(repo_root, checkpoints, tmp_path):
 
 
 # ------------------------------------------------------------------ Grad-CAM
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['deit3', 'deit', 'deepvit', 'ceit', 'pit'])
 def test_grad_cam_on_token_models_and_pit(name, repo_root, checkpoints,
                                           image, tmp_path):

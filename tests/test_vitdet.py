@@ -251,6 +251,7 @@ def test_rel_pos_tables_are_resized_on_load(tmp_path, info_lines):
         torch.testing.assert_close(dst.state_dict()[name], expected)
 
 
+@pytest.mark.slow
 def test_torch_export_with_dynamic_hw():
     """A windowed backbone exported once runs at grids that need other
     paddings, and a global block's tables follow the grid."""

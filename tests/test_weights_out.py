@@ -164,6 +164,7 @@ def trained_like(repo_root, tmp_path_factory):
     return model, str(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('ema', [False, True])
 def test_command_line_writes_what_timm_loads_as_a_hub_entry(
         repo_root, trained_like, tmp_path, ema):
@@ -191,6 +192,7 @@ def test_command_line_writes_what_timm_loads_as_a_hub_entry(
                                    rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_command_line_official_pth_and_refusals(repo_root, trained_like,
                                                 tmp_path):
     model, path = trained_like
@@ -239,6 +241,7 @@ def test_export_checkpoint_takes_the_ema_where_the_hook_put_it():
         torch.testing.assert_close(averaged[key], 2 * raw[key])
 
 
+@pytest.mark.slow
 def test_publish_model_writes_the_ema_in_timms_layout(repo_root, trained_like,
                                                       tmp_path):
     model, path = trained_like
