@@ -47,21 +47,28 @@ def test_the_paths_agree_forward_and_backward(dtype, tol, with_bias):
                                atol=tol, rtol=tol)
 
 
-@pytest.mark.parametrize('amx', [True, False], ids=['amx', 'no-amx'])
-def test_auto_follows_the_measured_rule(monkeypatch, amx):
+@pytest.mark.parametrize('kind', ['amx', 'avx512_bf16', None])
+def test_auto_follows_the_measured_rule(monkeypatch, kind):
     """On a CPU in bf16, the explicit matmuls up to the length measured for
     this kind of CPU and pass (with AMX: training steps up to 640 tokens,
-    never for inference; without: both up to 1601); the fused kernel for
-    fp32, fp16, longer sequences and export."""
-    monkeypatch.setattr(attention_module, 'CPU_HAS_AMX', amx)
-    train = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, True]
-    infer = attention_module.CPU_BF16_MATH_MAX_TOKENS[amx, False]
+    never for inference; with AVX512-BF16: both up to 1601; on a CPU that
+    emulates bf16, never: not measured); the fused kernel for fp32, fp16,
+    longer sequences and export."""
+    monkeypatch.setattr(attention_module, 'CPU_BF16_KIND', kind)
+    table = attention_module.CPU_BF16_MATH_MAX_TOKENS
+    train, infer = table.get((kind, True), 0), table.get((kind, False), 0)
     # docs/benchmarks.md's crossovers
-    assert (train, infer) == ((640, 0) if amx else (1601, 1601))
+    assert (train, infer) == {'amx': (640, 0), 'avx512_bf16': (1601, 1601),
+                              None: (0, 0)}[kind]
 
     def q(tokens, dtype=torch.bfloat16, grad=True):
         return torch.zeros(1, 1, tokens, 8, dtype=dtype, requires_grad=grad)
 
+    if kind is None:
+        for tokens in (1, 17, 197):
+            assert choose_attn_impl(q(tokens)) == 'sdpa'
+            assert choose_attn_impl(q(tokens, grad=False)) == 'sdpa'
+        return
     assert choose_attn_impl(q(train)) == 'math'
     assert choose_attn_impl(q(train + 1)) == 'sdpa'
     assert choose_attn_impl(q(train, grad=False)) == (
@@ -73,6 +80,17 @@ def test_auto_follows_the_measured_rule(monkeypatch, amx):
         assert choose_attn_impl(q(train + 1, grad=False), impl) == impl
     monkeypatch.setattr(attention_module, 'is_exporting', lambda: True)
     assert choose_attn_impl(q(train)) == 'sdpa'
+
+
+def test_the_cpu_kind_comes_from_the_probes(monkeypatch):
+    from mmvit_ext.utils import precision
+    for amx, avx512, kind in ((True, True, 'amx'),
+                              (False, True, 'avx512_bf16'),
+                              (False, False, None)):
+        monkeypatch.setattr(precision, 'cpu_features', lambda: dict(
+            capability='AVX512' if avx512 else 'AVX2', amx_bf16=amx,
+            avx512_bf16=avx512, amx_fp16=False, avx512_fp16=False))
+        assert precision.cpu_bf16_kind() == kind
 
 
 def test_the_length_limit_is_an_environment_override(monkeypatch):
@@ -107,7 +125,7 @@ def test_every_backbone_gives_the_same_numbers_by_each_path(case,
     # The rule measured with AMX on every CPU, so that 'auto' takes the
     # fused kernel in fp32 and bf16 inference and the matmuls in bf16
     # training: it is then checked on both paths, against the one it took.
-    monkeypatch.setattr(attention_module, 'CPU_HAS_AMX', True)
+    monkeypatch.setattr(attention_module, 'CPU_BF16_KIND', 'amx')
     monkeypatch.setattr(attention_module, '_MATH_MAX_TOKENS',
                         attention_module.CPU_BF16_MATH_MAX_TOKENS)
     models = {impl: build(case.cfg, impl) for impl in IMPLS}

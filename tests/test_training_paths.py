@@ -2,6 +2,7 @@
 Fashion-MNIST config: a few steps train, and the losses follow eager fp32.
 The steps read a small Fashion-MNIST lookalike in the real file format:
 what is compared is one run against another on the same images."""
+import glob
 import itertools
 import os
 
@@ -13,7 +14,7 @@ from mmengine.config import Config
 
 from mmvit_ext.engine import AdamW, AmpOptimWrapper, resolve_amp_dtype
 from mmvit_ext.registry import MODELS, RUNNERS
-from mmvit_ext.utils import import_by_path
+from mmvit_ext.utils import import_by_path, precision
 from scene_utils import write_fashion_lookalike
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,20 +107,79 @@ def test_amp_trains_close_to_fp32(config, dtype, rtol, eager, tmp_path,
     torch.testing.assert_close(losses, reference, rtol=rtol, atol=0)
 
 
-def test_amp_auto_picks_bf16_where_it_is_fast(monkeypatch, tmp_path,
-                                             data_root):
-    for amx, avx512, expected in ((True, False, torch.bfloat16),
-                                  (False, True, torch.bfloat16),
-                                  (False, False, torch.float16)):
-        monkeypatch.setattr(torch.cpu, '_is_amx_tile_supported', lambda: amx)
-        monkeypatch.setattr(torch.cpu, '_is_avx512_bf16_supported',
-                            lambda: avx512)
+def cpu(capability, *native):
+    """``precision.cpu_features`` of a CPU with these native instructions
+    (``amx_bf16``, ``avx512_bf16``, ``amx_fp16``, ``avx512_fp16``)."""
+    features = dict(capability=capability, amx_bf16=False, avx512_bf16=False,
+                    amx_fp16=False, avx512_fp16=False)
+    features.update(dict.fromkeys(native, True))
+    return lambda: features
+
+
+def test_amp_auto_picks_what_is_native(monkeypatch):
+    for features, expected in (
+            (cpu('AVX512', 'amx_bf16', 'avx512_bf16'), torch.bfloat16),
+            (cpu('AVX512', 'avx512_bf16'), torch.bfloat16),
+            (cpu('AVX512', 'avx512_fp16'), torch.float16),
+            (cpu('AVX512', 'amx_fp16'), torch.float16),
+            (cpu('AVX512'), torch.float32),
+            (cpu('AVX2'), torch.float32)):
+        monkeypatch.setattr(precision, 'cpu_features', features)
         assert resolve_amp_dtype('auto', 'cpu')[0] == expected
+    # An explicit dtype is honoured, and its reason names the slowdown.
+    dtype, why = resolve_amp_dtype('float16', 'cpu')
+    assert dtype == torch.float16
+    assert why == ('requested, but AVX2: no AMX-FP16 or AVX-512-FP16: '
+                   'float16 is emulated, about 120x slower than fp32 in '
+                   'matmuls')
+    assert precision.is_emulated(torch.bfloat16, 'cpu')
+    assert not precision.is_emulated(torch.float32, 'cpu')
     with pytest.raises(ValueError, match=r"'fp8' is not one of \('auto', "
                        r"'bfloat16', 'float16'\)"):
         resolve_amp_dtype('fp8', 'cpu')
-    monkeypatch.undo()
-    # --amp alone: the choice for this machine, through the tool.
+
+
+def log_of(runner):
+    path, = glob.glob(os.path.join(runner.log_dir, '*.log'))
+    with open(path) as f:
+        return f.read()
+
+
+def test_amp_on_a_cpu_without_bf16_or_fp16_trains_in_fp32(
+        monkeypatch, tmp_path, data_root):
+    """tools/train.py --amp on an AVX2-only CPU: fp32, no autocast, and one
+    log line that says why; --amp-dtype float16 is honoured with a
+    warning that names the slowdown."""
+    monkeypatch.setattr(precision, 'cpu_features', cpu('AVX2'))
+    losses, runner = train_losses(FASHION[0], tmp_path / 'auto', data_root,
+                                  amp=True, steps=2)
+    wrapper = runner.optim_wrapper
+    assert isinstance(wrapper, AmpOptimWrapper)
+    assert wrapper.cast_dtype == torch.float32
+    assert wrapper.loss_scaler is None
+    line, = [ln for ln in log_of(runner).splitlines()
+             if 'Mixed precision' in ln]
+    assert line.endswith(
+        'Mixed precision: none, fp32 on cpu (auto: no native bf16 or fp16 '
+        '(AVX2: no AMX or AVX-512-BF16; AVX2: no AMX-FP16 or AVX-512-FP16), '
+        'so fp32: bf16 and fp16 matmuls would run about 95x and 120x '
+        'slower)'), line
+    assert ' - INFO - ' in line
+    # Eager fp32, to the last bit: no autocast ran.
+    reference, _ = train_losses(FASHION[0], tmp_path / 'fp32', data_root,
+                                steps=2)
+    assert torch.equal(losses, reference)
+
+    _, runner = train_losses(FASHION[0], tmp_path / 'fp16', data_root,
+                             amp_dtype='float16', steps=1)
+    assert runner.optim_wrapper.cast_dtype == torch.float16
+    line, = [ln for ln in log_of(runner).splitlines()
+             if 'Mixed precision' in ln]
+    assert ' - WARNING - ' in line
+    assert 'float16 is emulated, about 120x slower than fp32' in line
+
+
+def test_amp_alone_takes_the_choice_for_this_machine(tmp_path, data_root):
     _, runner = train_losses(FASHION[0], tmp_path, data_root, amp=True,
                              steps=1)
     assert runner.optim_wrapper.cast_dtype == resolve_amp_dtype(

@@ -42,10 +42,12 @@ def parse_args(argv=None):
         '--amp', action='store_true',
         help='mixed precision: bf16 autocast where the device computes in '
         'bf16 (CUDA >= 8.0, CPU with AMX or AVX-512-BF16), else fp16 with a '
-        'dynamic loss scale')
+        'dynamic loss scale where that is native, else fp32 (a CPU with '
+        'AVX2 only emulates both, ~100x slower)')
     parser.add_argument(
         '--amp-dtype', choices=['bfloat16', 'float16'],
-        help='mixed precision in this dtype (implies --amp)')
+        help='mixed precision in this dtype (implies --amp); warns where '
+        'the device emulates it')
     parser.add_argument(
         '--compile', action='store_true',
         help="torch.compile the train step (mmengine's compile option)")

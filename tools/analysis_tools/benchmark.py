@@ -7,7 +7,8 @@ matmul), peak memory, params and FLOPs (multiply-adds, attention included).
 
 Settings (``--settings``, comma-separated; default from the flags):
 ``fp32``, ``amp`` (autocast to bf16 where the device computes in it, else
-fp16; ``--amp-dtype`` overrides), ``compile`` (``torch.compile``) and
+fp16 where that is native, else skipped with its reason; ``--amp-dtype``
+overrides), ``compile`` (``torch.compile``) and
 ``compile+amp``. Every setting is applied to every implementation alike.
 
 Reference implementations beside ours, measured the same way in the same run:
@@ -119,7 +120,8 @@ def parse_args(argv=None):
                         help='mixed precision (the "amp" setting)')
     parser.add_argument('--amp-dtype', choices=['bfloat16', 'float16'],
                         help='the autocast dtype (default: bf16 where the '
-                        'device computes in it, else fp16)')
+                        'device computes in it, else fp16 where that is '
+                        'native, else amp is skipped)')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile (the "compile" setting)')
     parser.add_argument('--compare-timm', action='store_true',
@@ -221,6 +223,29 @@ def parse_args(argv=None):
 def amp_dtype(args):
     from mmvit_ext.engine import resolve_amp_dtype
     return resolve_amp_dtype(args.amp_dtype or 'auto', args.device)[0]
+
+
+def runnable_settings(args):
+    """``args.settings`` less the amp settings that would not autocast: with
+    ``--amp-dtype`` left to 'auto' on a device with no native bf16 or fp16,
+    amp is fp32 (``mmvit_ext.utils.precision``), and each is skipped with
+    its reason. An emulated dtype asked for by name is measured, with a
+    warning, since it runs ~100x slower than fp32."""
+    from mmvit_ext.utils.precision import is_emulated, resolve_amp_dtype
+    dtype, why = resolve_amp_dtype(args.amp_dtype or 'auto', args.device)
+    kept = []
+    for setting in args.settings:
+        if 'amp' in setting and dtype == torch.float32:
+            print(f'skipped {setting}: {why}', flush=True)
+        else:
+            kept.append(setting)
+    if not kept:
+        sys.exit(f'nothing to measure: {", ".join(args.settings)} skipped; '
+                 'add fp32 to --settings, or name an emulated dtype with '
+                 '--amp-dtype')
+    if any('amp' in s for s in kept) and is_emulated(dtype, args.device):
+        print(f'warning: amp autocasts to {dtype}: {why}', flush=True)
+    return kept
 
 
 def setting_dtype(setting, args):
@@ -749,6 +774,8 @@ def main(argv=None):
     args = parse_args(argv)
     from mmvit_ext.utils import set_cpu_malloc
     set_cpu_malloc(args.cpu_malloc)  # this process; workers take the flag
+    if not args.worker:
+        args.settings = runnable_settings(args)
     if args.attention:
         return attention_grid(args)
     if args.worker:

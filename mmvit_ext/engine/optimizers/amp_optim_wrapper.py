@@ -4,10 +4,13 @@ mmengine's ``AmpOptimWrapper`` refuses to run without a GPU and autocasts to
 fp16 unless told otherwise. Ours (``type='AmpOptimWrapper'`` in the
 ``mmvit_ext`` scope, or ``tools/train.py --amp``) runs on any device and,
 with ``dtype='auto'``, picks bf16 where the hardware computes in it (CUDA
-compute capability >= 8.0; CPUs with AMX or AVX-512-BF16) and fp16 elsewhere.
-bf16 has fp32's exponent range, so it needs no loss scaling; fp16 gets a
-dynamic ``GradScaler``, as in mmengine.
+compute capability >= 8.0; CPUs with AMX or AVX-512-BF16), else fp16 where
+that is native, else stays in fp32 (a CPU with AVX2 only emulates both, ~100x
+slower: :mod:`mmvit_ext.utils.precision`). bf16 has fp32's exponent range, so
+it needs no loss scaling; fp16 gets a dynamic ``GradScaler``, as in
+mmengine.
 """
+import logging
 from contextlib import contextmanager
 
 import torch
@@ -15,34 +18,10 @@ from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
 from mmvit_ext.registry import OPTIM_WRAPPERS
+from mmvit_ext.utils.precision import (AMP_DTYPES, is_emulated,
+                                       resolve_amp_dtype)
 
-AMP_DTYPES = ('auto', 'bfloat16', 'float16')
-
-
-def bf16_is_fast(device):
-    """Whether ``device`` computes natively in bf16, and how we know."""
-    device = torch.device(device)
-    if device.type == 'cuda':
-        major, minor = torch.cuda.get_device_capability(device)
-        return major >= 8, f'compute capability {major}.{minor}'
-    if device.type == 'cpu':
-        if torch.cpu._is_amx_tile_supported():
-            return True, 'AMX'
-        if torch.cpu._is_avx512_bf16_supported():
-            return True, 'AVX-512-BF16'
-        return False, 'no AMX or AVX-512-BF16'
-    return False, f'no bf16 rule for {device.type}'
-
-
-def resolve_amp_dtype(dtype, device):
-    """``dtype`` ('auto', 'bfloat16' or 'float16') as a torch dtype, with
-    the reason for the choice."""
-    if dtype not in AMP_DTYPES:
-        raise ValueError(f'AMP dtype {dtype!r} is not one of {AMP_DTYPES}')
-    if dtype != 'auto':
-        return getattr(torch, dtype), 'requested'
-    fast, why = bf16_is_fast(device)
-    return (torch.bfloat16 if fast else torch.float16), f'auto: {why}'
+__all__ = ['AMP_DTYPES', 'AmpOptimWrapper', 'resolve_amp_dtype']
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -51,7 +30,9 @@ class AmpOptimWrapper(OptimWrapper):
 
     Args:
         dtype (str): 'auto' (bf16 where the device computes in it, else
-            fp16), 'bfloat16' or 'float16'. Defaults to 'auto'.
+            fp16 where that is native, else fp32: no autocast),
+            'bfloat16' or 'float16' (honoured, with a warning where the
+            device emulates it). Defaults to 'auto'.
         loss_scale (str | float | dict): fp16 only: 'dynamic', an initial
             scale, or ``GradScaler`` arguments. Defaults to 'dynamic'.
         **kwargs: mmengine's ``OptimWrapper`` arguments.
@@ -63,8 +44,16 @@ class AmpOptimWrapper(OptimWrapper):
                   for p in group['params']]
         self.device = params[0].device if params else torch.device('cpu')
         self.cast_dtype, why = resolve_amp_dtype(dtype, self.device)
-        print_log(f'Mixed precision: {self.cast_dtype} autocast on '
-                  f'{self.device.type} ({why})', logger='current')
+        if self.cast_dtype == torch.float32:
+            print_log(f'Mixed precision: none, fp32 on {self.device.type} '
+                      f'({why})', logger='current')
+        elif is_emulated(self.cast_dtype, self.device):
+            print_log(f'Mixed precision: {self.cast_dtype} autocast on '
+                      f'{self.device.type} ({why})', logger='current',
+                      level=logging.WARNING)
+        else:
+            print_log(f'Mixed precision: {self.cast_dtype} autocast on '
+                      f'{self.device.type} ({why})', logger='current')
         self._scale_update_param = None
         self.loss_scaler = None
         if self.cast_dtype == torch.float16:
@@ -85,7 +74,8 @@ class AmpOptimWrapper(OptimWrapper):
     @contextmanager
     def optim_context(self, model):
         with super().optim_context(model), torch.autocast(
-                self.device.type, dtype=self.cast_dtype):
+                self.device.type, dtype=self.cast_dtype,
+                enabled=self.cast_dtype != torch.float32):
             yield
 
     def backward(self, loss, **kwargs):

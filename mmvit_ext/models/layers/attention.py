@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.utils import MultiheadAttention
 
+from mmvit_ext.utils.precision import cpu_bf16_kind
 from .exporting import is_exporting
 from .rel_pos import decomposed_rel_pos_bias
 from .window import window_partition, window_unpartition
@@ -28,11 +29,13 @@ from .window import window_partition, window_unpartition
 ATTN_IMPLS = ('auto', 'sdpa', 'math')
 
 
-#: Whether this CPU has AMX tiles, which the measured rule depends on.
-CPU_HAS_AMX = torch.cpu._is_amx_tile_supported()
+#: How this CPU computes bf16 matmuls natively (``'amx'``,
+#: ``'avx512_bf16'``, or None where it emulates them), which the measured
+#: rule depends on.
+CPU_BF16_KIND = cpu_bf16_kind()
 
 #: The longest sequence at which ``'auto'`` takes the explicit matmuls on a
-#: CPU in bf16, by ``(CPU_HAS_AMX, training)`` (training: the queries
+#: CPU in bf16, by ``(CPU_BF16_KIND, training)`` (training: the queries
 #: require grad). Measured by ``benchmark.py --attention``
 #: (docs/benchmarks.md), 2 cores each:
 #:
@@ -42,8 +45,12 @@ CPU_HAS_AMX = torch.cpu._is_amx_tile_supported()
 #: - without AMX (AVX512-BF16, an AMD EPYC): the matmuls are 1.6-4.5x the
 #:   fused kernel's forward+backward and 1.4-1.9x its forward up to 1601
 #:   tokens, slower at 2401.
-CPU_BF16_MATH_MAX_TOKENS = {(True, True): 640, (True, False): 0,
-                            (False, True): 1601, (False, False): 1601}
+#:
+#: A CPU that emulates bf16 (AVX2 only) is not in the table: not measured,
+#: it keeps the fused kernel (and ``--amp`` does not pick bf16 there).
+CPU_BF16_MATH_MAX_TOKENS = {('amx', True): 640, ('amx', False): 0,
+                            ('avx512_bf16', True): 1601,
+                            ('avx512_bf16', False): 1601}
 
 
 def _math_max_tokens():
@@ -57,7 +64,9 @@ def _math_max_tokens():
     except ValueError:
         raise ValueError(f'MMVIT_EXT_CPU_BF16_MATH_MAX_TOKENS {value!r} is '
                          'not an int (a sequence length)') from None
-    return dict.fromkeys(CPU_BF16_MATH_MAX_TOKENS, limit)
+    # every kind of CPU, one that emulates bf16 included
+    return dict.fromkeys([*CPU_BF16_MATH_MAX_TOKENS, (None, True),
+                          (None, False)], limit)
 
 
 _MATH_MAX_TOKENS = _math_max_tokens()
@@ -67,20 +76,20 @@ def choose_attn_impl(q, impl='auto'):
     """``'sdpa'`` or ``'math'`` for queries ``q`` (B, heads, N, d).
 
     ``'auto'`` takes the explicit matmuls where they were measured faster:
-    on a CPU in bf16, up to ``CPU_BF16_MATH_MAX_TOKENS[CPU_HAS_AMX,
+    on a CPU in bf16, up to ``CPU_BF16_MATH_MAX_TOKENS[CPU_BF16_KIND,
     q.requires_grad]`` tokens (with AMX: training steps up to 640 tokens;
-    without: training and inference up to 1601). Everywhere else it keeps
-    the fused kernel: fp32 (the matmuls gain at most 1.26x, below 200
-    tokens, and lose up to 2x at long sequences), fp16 (not measured), CUDA
-    (not measured here), and while exporting, where the length may be
-    symbolic.
+    with AVX512-BF16: training and inference up to 1601). Everywhere else
+    it keeps the fused kernel: fp32 (the matmuls gain at most 1.26x, below
+    200 tokens, and lose up to 2x at long sequences), fp16 (not measured),
+    a CPU that emulates bf16 (not measured), CUDA (not measured here), and
+    while exporting, where the length may be symbolic.
     """
     if impl != 'auto':
         return impl
     if is_exporting() or q.device.type != 'cpu' or \
             q.dtype != torch.bfloat16:
         return 'sdpa'
-    limit = _MATH_MAX_TOKENS[CPU_HAS_AMX, q.requires_grad]
+    limit = _MATH_MAX_TOKENS.get((CPU_BF16_KIND, q.requires_grad), 0)
     return 'math' if q.shape[-2] <= limit else 'sdpa'
 
 
