@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+import torch
 
 from user_utils import run
 
@@ -29,11 +30,11 @@ def test_amp_is_skipped_where_the_cpu_has_no_native_bf16_or_fp16(
     """On a CPU that emulates bf16 and fp16 (the probes patched), amp
     settings are skipped with the reason, and fp32 is measured alone; bf16
     by name is measured, with a warning."""
-    from mmvit_ext.utils import import_by_path, precision
+    from mmvit_ext.utils import precision
     monkeypatch.setattr(precision, 'cpu_features', lambda: dict(
         capability='AVX2', amx_bf16=False, avx512_bf16=False, amx_fp16=False,
         avx512_fp16=False))
-    tool = import_by_path(os.path.join(ROOT, TOOL), 'benchmark_tool')
+    tool = import_tool(monkeypatch)
     args = tool.parse_args([DEMO, '--settings', 'fp32,amp,compile+amp'])
     assert tool.runnable_settings(args) == ['fp32']
     out = capsys.readouterr().out
@@ -53,6 +54,63 @@ def test_amp_is_skipped_where_the_cpu_has_no_native_bf16_or_fp16(
         'warning: amp autocasts to torch.bfloat16: requested, but AVX2: no '
         'AMX or AVX-512-BF16: bfloat16 is emulated, about 95x slower than '
         'fp32 in matmuls\n')
+
+
+def import_tool(monkeypatch):
+    """benchmark.py as a module, its sibling modules importable as they are
+    when it runs as a script."""
+    from mmvit_ext.utils import import_by_path
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.join(ROOT, TOOL)))
+    return import_by_path(os.path.join(ROOT, TOOL), 'benchmark_tool')
+
+
+def test_the_peak_matmul_is_sized_to_its_time_budget(monkeypatch):
+    """The side doubles from 256 while 17 calls of the next size fit in
+    --peak-seconds, up to --peak-size; the rate is of the side it used."""
+    tool = import_tool(monkeypatch)
+    args = tool.parse_args([DEMO, '--peak-seconds', '0'])
+    assert args.peak_size == 4096
+    peak = tool.measure_peak(torch.float32, args)
+    assert peak['side'] == 256 and peak['gflops'] > 0
+    args = tool.parse_args([DEMO, '--peak-seconds', '1e6', '--peak-size',
+                            '512'])
+    assert tool.measure_peak(torch.float32, args)['side'] == 512
+    args = tool.parse_args([DEMO, '--peak-size', '64'])
+    assert tool.measure_peak(torch.float32, args)['side'] == 64
+
+
+def progress_lines(out, total):
+    """The [i/total] lines, by i, in the order printed."""
+    lines = re.findall(rf'^\[(\d+)/{total}\] (.*)$', out, re.M)
+    by_step = {}
+    for step, text in lines:
+        by_step.setdefault(int(step), []).append(text)
+    return by_step
+
+
+def test_attention_grid_prints_its_table_crossovers_and_plot(tmp_path):
+    plot = tmp_path / 'crossover.png'
+    out = run(ROOT, TOOL, '--attention', '--settings', 'fp32', '--tokens',
+              '17,33', '--heads-dims', '2x8', '--batch-size', '2', '--iters',
+              '1', '--rounds', '1', '--plot', plot)
+    rows = re.findall(r'^\| float32 \| 2 \| 8 \| (\d+) \|', out, re.M)
+    assert rows == ['17', '33']
+    assert re.search(r'^crossover float32 2x8 \(fwd\+bwd\): ', out, re.M)
+    assert 'auto picks the faster fwd+bwd (training step) in ' in out
+    # Progress: each cell as it starts and as it ends, with its figures.
+    steps = progress_lines(out, 2)
+    assert sorted(steps) == [1, 2]
+    for texts in steps.values():
+        assert texts[0].startswith('float32 2x8 at ') and \
+            texts[0].endswith('1 round(s) of 1 calls per path and pass')
+        assert re.fullmatch(r'math speed-up [\d.]+x fwd\+bwd, [\d.]+x fwd',
+                            texts[1])
+    import matplotlib.image
+    img = matplotlib.image.imread(str(plot))
+    assert img.shape[1] == 1000 and img.shape[0] == 400
+    assert f'plot: {plot}' in out
+    out = run(ROOT, TOOL, DEMO, '--plot', plot, ok=False)
+    assert '--plot draws the --attention grid' in out
 
 
 def table(out):
@@ -123,6 +181,22 @@ def test_benchmark_reports_consistent_throughput_and_utilisation():
     qkv = r'aten::addmm bfloat16 \[192\] \[136, 64\] \[64, 192\] +4 '
     assert re.search(qkv, profile), profile
     assert 'cpu_malloc auto (keep)' in out
+    # Progress on stderr: the two peaks, then the two rows, each as it
+    # starts (what, for how long) and as it ends (its figures, its time).
+    steps = progress_lines(out, 4)
+    assert sorted(steps) == [1, 2, 3, 4] and all(
+        len(texts) == 2 for texts in steps.values())
+    assert [steps[i][0].split(' matmul')[0] for i in (1, 2)] == [
+        'bfloat16', 'float32']
+    for i in (1, 2):
+        assert re.fullmatch(r'\w+ matmul peak: \d+ GFLOP/s at 256 a side, in '
+                            r'[\d.]+ s', steps[i][1]), steps[i]
+    assert steps[3][0] == ('mmvit_ext deit3-tiny-p7_1xb128_fashion-mnist '
+                           'fp32, round 1/1: 2 timed iterations a mode '
+                           'after 2 warm-up')
+    for i in (3, 4):
+        assert re.fullmatch(r'train [\d.e+]+ img/s, infer [\d.e+]+ img/s, '
+                            r'in [\d.]+ s', steps[i][1]), steps[i]
 
 
 def test_profile_step_infer_lists_a_forward_without_grad():
@@ -182,17 +256,15 @@ def test_backbone_mode_refusals():
     assert 'has no window attention or relative positions' in out
 
 
-def test_timm_gets_the_configs_uniform_drop_path(tmp_path):
+def test_timm_gets_the_configs_uniform_drop_path(tmp_path, monkeypatch):
     """DeiT III's configs give every block one drop-path rate
     (``layer_cfgs``); timm's model in the comparison gets the same, block 0
     included, instead of timm's linear rise from 0."""
-    import importlib.util
+    import importlib
 
     import timm
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', os.path.join(ROOT, TOOL))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    import_tool(monkeypatch)
+    tool = importlib.import_module('benchmark_models')
     config = tmp_path / 'uniform.py'
     config.write_text("model = dict(backbone=dict(type='mmvit_ext.DeiT3', "
                       "arch='s', drop_path_rate=0., "

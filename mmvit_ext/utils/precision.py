@@ -91,7 +91,7 @@ def resolve_amp_dtype(dtype, device):
     fp16 where that is native, else ``torch.float32``: no autocast, since
     emulated bf16 and fp16 matmuls are ~100x slower than fp32. An explicit
     dtype is honoured, and the reason then names the slowdown where the
-    device emulates it (:func:`is_emulated`).
+    device emulates it (``is_emulated``).
 
     Returns:
         tuple[torch.dtype, str]: the dtype and why.

@@ -72,7 +72,7 @@ class Runner(_Runner):
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
         """mmengine's, for configs that inherit ours by their
-        ``mmvit_ext::`` name too (:func:`scope_collate_fn`)."""
+        ``mmvit_ext::`` name too (``collate.scope_collate_fn``)."""
         return _Runner.build_dataloader(scope_collate_fn(dataloader), seed,
                                         diff_rank_seed)
 
