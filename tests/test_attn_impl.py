@@ -82,6 +82,22 @@ def test_auto_follows_the_measured_rule(monkeypatch, kind):
     assert choose_attn_impl(q(train)) == 'sdpa'
 
 
+def test_the_cpu_features_can_be_set_for_the_rules(monkeypatch):
+    from mmvit_ext.utils import precision
+    monkeypatch.setenv('MMVIT_EXT_CPU_FEATURES', 'AVX2')
+    assert precision.cpu_features() == dict(
+        capability='AVX2', amx_bf16=False, avx512_bf16=False, amx_fp16=False,
+        avx512_fp16=False)
+    assert precision.resolve_amp_dtype('auto', 'cpu')[0] == torch.float32
+    monkeypatch.setenv('MMVIT_EXT_CPU_FEATURES', 'AVX512:avx512_bf16')
+    assert precision.cpu_bf16_kind() == 'avx512_bf16'
+    monkeypatch.setenv('MMVIT_EXT_CPU_FEATURES', 'AVX512:avx512bf16')
+    with pytest.raises(ValueError, match=r"MMVIT_EXT_CPU_FEATURES "
+                       r"'AVX512:avx512bf16' is not CAPABILITY\[:INSTRUCTION"
+                       r",...\] with instructions from \['amx_bf16', "):
+        precision.cpu_features()
+
+
 def test_the_cpu_kind_comes_from_the_probes(monkeypatch):
     from mmvit_ext.utils import precision
     for amx, avx512, kind in ((True, True, 'amx'),

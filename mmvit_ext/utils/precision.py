@@ -36,9 +36,35 @@ def _cpuinfo_flags():
     return frozenset()
 
 
+#: The low-precision matmul instructions :func:`cpu_features` reports.
+CPU_INSTRUCTIONS = ('amx_bf16', 'avx512_bf16', 'amx_fp16', 'avx512_fp16')
+
+
+def _features_from_env(value):
+    """``MMVIT_EXT_CPU_FEATURES='CAPABILITY[:INSTRUCTION,...]'``, e.g.
+    ``'AVX2'`` (no native bf16 or fp16) or ``'AVX512:avx512_bf16'``."""
+    capability, _, names = value.partition(':')
+    names = [n for n in names.split(',') if n]
+    bad = [n for n in names if n not in CPU_INSTRUCTIONS]
+    if not capability or bad:
+        raise ValueError(
+            f'MMVIT_EXT_CPU_FEATURES {value!r} is not CAPABILITY[:INSTRUCTION'
+            f',...] with instructions from {list(CPU_INSTRUCTIONS)}')
+    features = dict.fromkeys(CPU_INSTRUCTIONS, False)
+    features.update(dict.fromkeys(names, True))
+    return dict(capability=capability, **features)
+
+
 def cpu_features():
     """This CPU's capability as torch dispatches it (``'AVX2'``,
-    ``'AVX512'``, ...) and its low-precision matmul instructions."""
+    ``'AVX512'``, ...) and its low-precision matmul instructions.
+
+    ``MMVIT_EXT_CPU_FEATURES`` (``'AVX2'``, ``'AVX512:avx512_bf16'``, ...)
+    stands in for the probes, to see what the rules pick on another CPU:
+    it changes the package's choices, not the kernels torch runs."""
+    value = os.environ.get('MMVIT_EXT_CPU_FEATURES')
+    if value:
+        return _features_from_env(value)
     flags = _cpuinfo_flags()
     return dict(
         capability=torch.backends.cpu.get_cpu_capability(),
