@@ -215,6 +215,24 @@ def test_profile_step_infer_lists_a_forward_without_grad():
                      r'\[64, 192\] +4 ', profile), profile
 
 
+def test_on_an_avx2_cpu_amp_is_skipped_and_fp32_measured():
+    """As a user on a CPU without native bf16 or fp16 runs it (the rules
+    told so by MMVIT_EXT_CPU_FEATURES): amp is skipped with its reason, the
+    fp32 row is measured with its progress lines, and amp alone is an
+    error that says what to do."""
+    env = dict(os.environ, MMVIT_EXT_CPU_FEATURES='AVX2')
+    out = run(ROOT, TOOL, DEMO, '--settings', 'fp32,amp', '--batch-size',
+              '4', '--iters', '1', '--rounds', '1', '--peak-size', '128',
+              '--no-roofline', env=env)
+    assert out.startswith('skipped amp: auto: no native bf16 or fp16 (AVX2: '
+                          'no AMX or AVX-512-BF16; ')
+    assert [r['setting'] for r in table(out)] == ['fp32']
+    assert re.findall(r'^matmul peak: (\w+) ', out, re.M) == ['float32']
+    assert sorted(progress_lines(out, 2)) == [1, 2]
+    out = run(ROOT, TOOL, DEMO, '--settings', 'amp', env=env, ok=False)
+    assert 'nothing to measure: amp skipped; add fp32 to --settings' in out
+
+
 def test_benchmark_refuses_what_it_cannot_compare():
     out = run(ROOT, TOOL, DEMO, '--compare-timm', ok=False)
     assert "no timm equivalent for DeiT3 arch 'custom'" in out

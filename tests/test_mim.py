@@ -3,6 +3,7 @@ configs, with the package installed as a user installs it (not editable:
 mim looks for ``<site-packages>/mmvit_ext/.mim/tools``), and openmim
 installed as requirements/mim.txt says, which leaves setuptools alone."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,4 +98,7 @@ def test_openmim_left_torchs_setuptools_alone():
                   if line.strip() and not line.startswith('#')]
     missing = [n for n in needed if name(n) not in installed]
     assert not missing, missing
-    assert distribution('openmim')  # installed, without its dependencies
+    # openmim itself, at the version the Makefile installs (--no-deps).
+    with open(os.path.join(ROOT, 'Makefile')) as f:
+        pinned, = re.findall(r'--no-deps openmim==([\d.]+)', f.read())
+    assert distribution('openmim').version == pinned

@@ -11,15 +11,26 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def is_tool(path):
+    """A script (a ``__main__`` block), not a module its siblings import
+    (``benchmark_common.py``)."""
+    with open(path) as f:
+        return "if __name__ == '__main__':" in f.read()
+
+
 TOOLS = sorted(
     os.path.relpath(p, ROOT)
     for p in glob.glob(os.path.join(ROOT, 'tools', '**', '*.py'),
-                       recursive=True))
+                       recursive=True) if is_tool(p))
 
 
 def test_every_tool_is_listed():
     assert len(TOOLS) >= 27
     assert 'tools/train.py' in TOOLS and 'tools/test.py' in TOOLS
+    assert 'tools/analysis_tools/benchmark.py' in TOOLS
+    assert 'tools/analysis_tools/benchmark_common.py' not in TOOLS
 
 
 @pytest.fixture(scope='module')

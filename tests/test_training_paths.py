@@ -5,6 +5,7 @@ what is compared is one run against another on the same images."""
 import glob
 import itertools
 import os
+import re
 
 import numpy as np
 import pytest
@@ -177,6 +178,31 @@ def test_amp_on_a_cpu_without_bf16_or_fp16_trains_in_fp32(
              if 'Mixed precision' in ln]
     assert ' - WARNING - ' in line
     assert 'float16 is emulated, about 120x slower than fp32' in line
+
+
+@pytest.mark.slow
+def test_tools_train_amp_on_an_avx2_cpu_says_fp32_and_why(tmp_path,
+                                                          data_root):
+    """tools/train.py --amp from a fresh interpreter, the rules told the CPU
+    has AVX2 only (MMVIT_EXT_CPU_FEATURES): it trains in fp32 and says why
+    on the console; --amp-dtype float16 trains with a warning."""
+    from user_utils import run
+    env = dict(os.environ, MMVIT_EXT_CPU_FEATURES='AVX2')
+    options = ['--cfg-options', f'train_dataloader.dataset.data_root='
+               f'{data_root}', 'train_dataloader.dataset.indices=32',
+               'train_dataloader.batch_size=16', 'train_cfg.max_epochs=1']
+    out = run(ROOT, 'tools/train.py', FASHION[0], '--work-dir',
+              tmp_path / 'amp', '--amp', '--no-validate', *options, env=env)
+    assert 'Mixed precision: none, fp32 on cpu (auto: no native bf16 or ' \
+        'fp16 (AVX2: no AMX or AVX-512-BF16; AVX2: no AMX-FP16 or ' \
+        'AVX-512-FP16), so fp32' in out
+    out = run(ROOT, 'tools/train.py', FASHION[0], '--work-dir',
+              tmp_path / 'fp16', '--amp-dtype', 'float16', '--no-validate',
+              *options, env=env)
+    assert re.search(r'WARNING - Mixed precision: torch.float16 autocast on '
+                     r'cpu \(requested, but AVX2: no AMX-FP16 or '
+                     r'AVX-512-FP16: float16 is emulated, about 120x slower',
+                     out), out[-3000:]
 
 
 def test_amp_alone_takes_the_choice_for_this_machine(tmp_path, data_root):
