@@ -25,15 +25,20 @@ EMULATED_SLOWDOWN = {'bfloat16': 95, 'float16': 120}
 
 
 @functools.lru_cache(None)
-def _cpuinfo_flags():
+def cpuinfo():
+    """The CPU's model name and its flags, from ``/proc/cpuinfo`` (on
+    another system: ``platform.processor()`` and no flags)."""
+    model, flags = platform.processor() or 'cpu', frozenset()
     if platform.system() != 'Linux' or not os.path.exists('/proc/cpuinfo'):
-        return frozenset()
+        return model, flags
     with open('/proc/cpuinfo') as f:
         for line in f:
             key, _, value = line.partition(':')
-            if key.strip() == 'flags':
-                return frozenset(value.split())
-    return frozenset()
+            if key.strip() == 'model name':
+                model = value.strip()
+            elif key.strip() == 'flags':
+                return model, frozenset(value.split())
+    return model, flags
 
 
 #: The low-precision matmul instructions :func:`cpu_features` reports.
@@ -65,7 +70,7 @@ def cpu_features():
     value = os.environ.get('MMVIT_EXT_CPU_FEATURES')
     if value:
         return _features_from_env(value)
-    flags = _cpuinfo_flags()
+    flags = cpuinfo()[1]
     return dict(
         capability=torch.backends.cpu.get_cpu_capability(),
         amx_bf16=torch.cpu._is_amx_tile_supported(),

@@ -1,7 +1,5 @@
 """What ``benchmark.py``'s modes share: the settings and their dtypes, the
 timer, the matmul peak, the device's name and the progress lines."""
-import os
-import platform
 import sys
 import time
 
@@ -96,16 +94,9 @@ def device_name(device):
     which of its bf16 matmul instructions it has (``/proc/cpuinfo``)."""
     if torch.device(device).type == 'cuda':
         return torch.cuda.get_device_name(device)
-    model, flags = platform.processor() or 'cpu', set()
-    if not os.path.exists('/proc/cpuinfo'):  # not Linux: no flags to read
+    from mmvit_ext.utils.precision import cpuinfo
+    model, flags = cpuinfo()
+    if not flags:  # not Linux: no flags to read
         return model
-    with open('/proc/cpuinfo') as f:
-        for line in f:
-            key, _, value = line.partition(':')
-            if key.strip() == 'model name':
-                model = value.strip()
-            elif key.strip() == 'flags':
-                flags = set(value.split())
-                break
     isa = [f for f in ('amx_bf16', 'avx512_bf16', 'avx512f') if f in flags]
     return f"{model} ({', '.join(isa) or 'no avx512'})"

@@ -44,16 +44,12 @@ class AmpOptimWrapper(OptimWrapper):
                   for p in group['params']]
         self.device = params[0].device if params else torch.device('cpu')
         self.cast_dtype, why = resolve_amp_dtype(dtype, self.device)
-        if self.cast_dtype == torch.float32:
-            print_log(f'Mixed precision: none, fp32 on {self.device.type} '
-                      f'({why})', logger='current')
-        elif is_emulated(self.cast_dtype, self.device):
-            print_log(f'Mixed precision: {self.cast_dtype} autocast on '
-                      f'{self.device.type} ({why})', logger='current',
-                      level=logging.WARNING)
-        else:
-            print_log(f'Mixed precision: {self.cast_dtype} autocast on '
-                      f'{self.device.type} ({why})', logger='current')
+        what = ('none, fp32' if self.cast_dtype == torch.float32 else
+                f'{self.cast_dtype} autocast')
+        print_log(f'Mixed precision: {what} on {self.device.type} ({why})',
+                  logger='current',
+                  level=logging.WARNING if is_emulated(
+                      self.cast_dtype, self.device) else logging.INFO)
         self._scale_update_param = None
         self.loss_scaler = None
         if self.cast_dtype == torch.float16:
